@@ -1,0 +1,40 @@
+"""storykit complete."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from storykit.cli import project_from
+
+
+@click.command()
+@click.argument("story")
+@click.option("--by", help="Who completed it (default: git user.name).")
+@click.option("--actual", help="Actual time spent, e.g. \"1.5h\" (default: first red to now).")
+@click.option("--no-commit", is_flag=True, help="Record completion without committing.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Kill the final test run after this long.")
+@click.pass_context
+def complete(ctx: click.Context, story: str, by: str | None, actual: str | None, no_commit: bool,
+             timeout: float | None) -> None:
+    """Finish a green STORY: re-run its tests, check it, record it, commit.
+
+    Refuses while its tests fail or boxes in Tasks, Acceptance Criteria or
+    the Completion Checklist are unticked (items storykit verifies itself it
+    ticks).  Commits the story, the tracker and whatever you have staged, with
+    the configured message (default "feat: <title> (<id>)").
+    """
+    from storykit.lifecycle import complete as finish
+
+    project = project_from(ctx)
+    done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,
+                  echo=sys.stdout.buffer)
+    sys.stdout.flush()
+    click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}")
+    if done.commit:
+        click.echo(f"Committed {done.commit[:10]}:")
+        click.echo(done.commit_summary.rstrip())
+    else:
+        click.echo(f"Not committed ({done.not_committed}).")

@@ -1,0 +1,25 @@
+"""storykit templates."""
+
+from __future__ import annotations
+
+import click
+
+from storykit.cli import project_from
+
+
+@click.command()
+@click.pass_context
+def templates(ctx: click.Context) -> None:
+    """List the story templates, with a one-line description of each.
+
+    The project's own templates (in its templates/ folder) override the built-in
+    ones of the same name.
+    """
+    from storykit.templates import available
+
+    project = project_from(ctx)
+    found = available(project.config.templates_path)
+    width = max((len(n) for n in found), default=0)
+    for name, info in found.items():
+        origin = "built-in" if info.builtin else "project"
+        click.echo(f"{name:<{width}}  {info.description or '(no description)'}  [{origin}]")

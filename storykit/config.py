@@ -1,0 +1,162 @@
+"""Project configuration: ``[tool.storykit]`` in pyproject.toml, else storykit.toml.
+
+The project root is the nearest directory, from the working directory upwards, that
+holds a ``storykit.toml`` or a pyproject.toml with a ``[tool.storykit]`` table.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from storykit.errors import StorykitError
+
+PYPROJECT = "pyproject.toml"
+STORYKIT_TOML = "storykit.toml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one project; every path is relative to ``root``."""
+
+    root: Path
+    source: Path | None = None
+    stories_dir: str = "stories"
+    templates_dir: str = "templates"
+    tracker: str = "STORY_TRACKER.md"
+    # {tests} is replaced by the story's tests, {junit} by a path for JUnit XML.
+    # Unset means the zero-config default: the project's `python -m pytest`.
+    test_command: str | None = None
+    min_tests: int = 1
+    timeout: float | None = None
+    commit_message: str = "feat: {title} ({id})"
+    id_prefix: str = "STORY-"
+    id_width: int = 3
+    allow_skips: bool = False
+    validate: tuple[str, ...] = ()
+    log_dir: str = ".storykit/logs"
+    output_lines: int = 200
+
+    @property
+    def stories_path(self) -> Path:
+        return self.root / self.stories_dir
+
+    @property
+    def templates_path(self) -> Path:
+        return self.root / self.templates_dir
+
+    @property
+    def tracker_path(self) -> Path:
+        return self.root / self.tracker
+
+    @property
+    def state_path(self) -> Path:
+        """storykit's private folder (logs, lock, cache); git-ignored by ``init``."""
+        return self.root / ".storykit"
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / self.log_dir
+
+
+# key -> (accepted types, description); the description feeds `storykit init` and the docs.
+_SETTINGS: dict[str, tuple[tuple[type, ...], str]] = {
+    "stories_dir": ((str,), "folder of the story files"),
+    "templates_dir": ((str,), "folder of the project's own templates"),
+    "tracker": ((str,), "path of the generated tracker"),
+    "test_command": ((str,), "command that runs a story's tests ({tests}, {junit})"),
+    "min_tests": ((int,), "default minimum number of passing tests for green"),
+    "timeout": ((int, float), "default test-run timeout in seconds"),
+    "commit_message": ((str,), "message of the completion commit ({title}, {id})"),
+    "id_prefix": ((str,), "prefix of story ids"),
+    "id_width": ((int,), "digits in a story id"),
+    "allow_skips": ((bool,), "let skipped story tests count towards green"),
+    "validate": ((list,), "validation commands run before done"),
+    "log_dir": ((str,), "folder of full test logs (git-ignored)"),
+    "output_lines": ((int,), "lines of test output kept in a story"),
+}
+
+
+def find_root(start: Path) -> tuple[Path, Path] | None:
+    """The project root and its config file, searching ``start`` and its parents."""
+    for directory in (start, *start.parents):
+        candidate = directory / STORYKIT_TOML
+        if candidate.is_file():
+            return directory, candidate
+        pyproject = directory / PYPROJECT
+        if pyproject.is_file() and _has_storykit_table(pyproject):
+            return directory, pyproject
+    return None
+
+
+def _has_storykit_table(pyproject: Path) -> bool:
+    # A cheap text test first: most pyproject.toml files never mention storykit.
+    text = pyproject.read_text(encoding="utf-8", errors="replace")
+    return "storykit" in text and "storykit" in _parse(pyproject, text).get("tool", {})
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StorykitError(f"{path.name}: invalid TOML ({exc})", hint="fix the file and run again") from None
+
+
+def load(start: Path | None = None) -> Config:
+    """The configuration of the project containing ``start`` (default: the cwd)."""
+    start = (start or Path.cwd()).resolve()
+    found = find_root(start)
+    if found is None:
+        raise StorykitError(
+            f"{start} is not in a storykit project (no storykit.toml or [tool.storykit] in pyproject.toml)",
+            hint="run 'storykit init' at the repository root to start one",
+        )
+    root, source = found
+    data = _parse(source, source.read_text(encoding="utf-8"))
+    table = data.get("tool", {}).get("storykit", {}) if source.name == PYPROJECT else data
+    if source.name == STORYKIT_TOML and "tool" in table and "storykit" in table.get("tool", {}):
+        table = table["tool"]["storykit"]
+    return from_mapping(root, table, source)
+
+
+def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) -> Config:
+    """Validate a config table (keys, types) and build the Config."""
+    where = source.name if source else "config"
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in _SETTINGS:
+            close = difflib.get_close_matches(name, _SETTINGS, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(_SETTINGS)}"
+            raise StorykitError(f"{where}: unknown storykit setting '{key}'", hint=hint)
+        types, _ = _SETTINGS[name]
+        if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+            wanted = " or ".join(t.__name__ for t in types)
+            raise StorykitError(
+                f"{where}: storykit setting '{key}' must be {wanted}, not {type(value).__name__} ({value!r})",
+                hint="fix it in the [tool.storykit] table",
+            )
+        values[name] = value
+    if "validate" in values:
+        if not all(isinstance(c, str) for c in values["validate"]):
+            raise StorykitError(f"{where}: storykit setting 'validate' must be a list of command strings")
+        values["validate"] = tuple(values["validate"])
+    if values.get("min_tests", 1) < 0 or values.get("id_width", 3) < 1 or values.get("output_lines", 200) < 10:
+        raise StorykitError(f"{where}: min_tests, id_width and output_lines must be positive (output_lines ≥ 10)")
+    if "timeout" in values and values["timeout"] <= 0:
+        raise StorykitError(f"{where}: storykit setting 'timeout' must be a positive number of seconds")
+    return Config(root=root, source=source, **values)
+
+
+def settings_help() -> list[tuple[str, str, Any]]:
+    """(key, description, default) for each setting, in declaration order."""
+    defaults = {f.name: f.default for f in fields(Config)}
+    return [(key, desc, defaults[key]) for key, (_, desc) in _SETTINGS.items()]
+
+
+def default_table() -> str:
+    """The ``[tool.storykit]`` body that ``init`` writes (only what users change most)."""
+    return 'stories_dir = "stories"\ntracker = "STORY_TRACKER.md"\nmin_tests = 1\n'

@@ -1,0 +1,409 @@
+"""The story lifecycle: create a story, run its tests, complete it.
+
+Each function reads like its sentence in the docs — load the story, ask the
+workflow whether the run may start, run the tests, ask the workflow what the
+result means, render the evidence, replace storykit's regions, save atomically,
+regenerate the tracker — and returns a value for the command layer to print.
+Nothing is written before the verdict, so a refusal, Ctrl-C or a kill during the
+run leaves every file as it was.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from storykit import evidence, git, ids, regions, runner, tracker, workflow
+from storykit.errors import Refused, StorykitError
+from storykit.fsutil import project_lock, write_atomic, write_text_atomic
+from storykit.project import Project
+from storykit.story import Story, dump_front, load
+from storykit.templates import get as get_template
+from storykit.templates import render as render_template
+
+
+@dataclass
+class Created:
+    story_id: str
+    path: Path
+    text: str
+    written: bool
+
+
+@dataclass
+class RunOutcome:
+    story_id: str
+    path: Path
+    verdict: workflow.Verdict
+    result: runner.RunResult | None = None
+    log: str | None = None
+
+
+@dataclass
+class Completed:
+    story_id: str
+    path: Path
+    commit: str | None
+    commit_summary: str = ""
+    not_committed: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def today() -> str:
+    return date.today().isoformat()
+
+
+# -- new ---------------------------------------------------------------------------
+
+def next_id(project: Project) -> str:
+    """One above every id in the working tree and on every branch (one git call)."""
+    numbers = [ids.id_number(e.id, project.config.id_prefix) or 0 for e in project.entries()]
+    for rel in git.files_in_all_refs(project.root, project.config.stories_dir):
+        story_id = project.file_id(Path(rel).name)
+        if story_id:
+            numbers.append(ids.id_number(story_id, project.config.id_prefix) or 0)
+    return ids.format_id(max(numbers, default=0) + 1, project.config.id_prefix, project.config.id_width)
+
+
+def new_story(
+    project: Project,
+    template: str,
+    title: str,
+    *,
+    tests: list[str],
+    story_id: str | None = None,
+    track: str | None = None,
+    agent: str | None = None,
+    estimate: str | None = None,
+    depends: list[str] | None = None,
+    variables: dict[str, str] | None = None,
+    min_tests: int | None = None,
+    dry_run: bool = False,
+) -> Created:
+    """Render a new story from a template, write it, and update the tracker."""
+    config = project.config
+    if not title.strip():
+        raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
+    info = get_template(template, config.templates_path)
+    entries = {e.id: e for e in project.entries()}
+    dependencies = [project.parse_id(d) for d in depends or []]
+    unknown = [d for d in dependencies if d not in entries]
+    if unknown:
+        raise StorykitError(f"unknown dependency {unknown[0]}", hint="create it first, or check 'storykit list'")
+    if story_id is not None:
+        story_id = project.parse_id(story_id)
+        if story_id in entries:
+            raise StorykitError(f"{story_id} already exists ({project.rel(entries[story_id].path)})",
+                                hint="leave out --id to take the next free id")
+    else:
+        story_id = next_id(project)
+    if story_id in dependencies:
+        raise StorykitError(f"{story_id} cannot depend on itself")
+    defaults = info.defaults
+    meta: dict[str, Any] = {
+        "id": story_id,
+        "title": title.strip(),
+        "status": "not-started",
+        "template": template,
+        "created": today(),
+        "track": track or str(defaults.get("track", "[Track]")),
+        "agent": agent or str(defaults.get("agent", "[Agent]")),
+        "estimate": estimate or str(defaults.get("estimate", "[Time estimate]")),
+        "dependencies": dependencies,
+        "tests": list(tests),
+        "min_tests": min_tests if min_tests is not None else int(defaults.get("min_tests", config.min_tests)),
+    }
+    context = {
+        **(variables or {}),
+        **meta,
+        "dependencies_line": regions.dependencies_line(dependencies),
+        "blocks": [],
+        "blocks_line": regions.blocks_line([]),
+        "status_line": workflow.LABELS["not-started"],
+        "commit_message": commit_message(config.commit_message, meta),
+        "titles": {**project.titles(), story_id: meta["title"]},
+        "test_results": evidence.render(meta, {}),
+        "completion_fields": regions.completion_fields(meta["created"]),
+    }
+    body = render_template(info, config.templates_path, context)
+    text = dump_front(meta) + "\n" + body.lstrip("\n")
+    path = config.stories_path / f"{story_id}-{ids.slugify(title)}.md"
+    if dry_run:
+        return Created(story_id, path, text, written=False)
+    with project_lock(config.state_path):
+        if path.exists():
+            raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
+        write_text_atomic(path, text)
+        project._entries = None
+        for dep in dependencies:  # their derived "Blocks:" line now names this story
+            _refresh_blocks(project, entries[dep].path)
+        tracker.write(project)
+    return Created(story_id, path, text, written=True)
+
+
+def _refresh_blocks(project: Project, path: Path) -> None:
+    story = load(path)
+    body = regions.set_header(story.id, story.body, story.status, project.blocks(story.id))
+    if body != story.body:
+        story.body = body
+        write_text_atomic(path, story.text())
+
+
+def commit_message(template: str, meta: dict[str, Any]) -> str:
+    try:
+        return template.format(title=meta["title"], id=meta["id"])
+    except (KeyError, IndexError, ValueError) as exc:
+        raise StorykitError(f"commit_message '{template}' is not valid ({exc})",
+                            hint="use only {title} and {id} in it") from None
+
+
+# -- run-tests -----------------------------------------------------------------------
+
+def _preflight(project: Project, story: Story, force: bool) -> list[str]:
+    """Checks made before any test runs; returns notes (forced overrides)."""
+    regions.require(story.id, story.body)
+    if story.status == "done":
+        raise Refused(f"{story.id} is done; its evidence is final", hint=f"see 'storykit show {story.id}'")
+    entries = {e.id: e for e in project.entries()}
+    waiting = [d for d in story.meta.get("dependencies") or []
+               if d not in entries or entries[d].meta.get("status") != "done"]
+    if waiting and not force:
+        raise Refused(f"{story.id} depends on {', '.join(waiting)}, not done yet",
+                      hint="finish those first, or pass --force (the override is recorded)")
+    return [f"started before {', '.join(waiting)} was done (--force)"] if waiting else []
+
+
+def _test_args(project: Project, story: Story) -> tuple[str | None, list[str], list[str]]:
+    command = story.meta.get("test_command") or project.config.test_command
+    tests = list(story.meta.get("tests") or [])
+    extra: list[str] = []
+    if not tests:
+        if command is not None:
+            raise StorykitError(f"{story.id} lists no tests", hint="add 'tests: [path, ...]' to its front matter")
+        extra = ["--story", story.id]  # the tests marked @pytest.mark.story(ID)
+    return command, tests, extra
+
+
+def _log_path(project: Project, story_id: str, phase: str) -> Path:
+    return project.config.log_path / f"{story_id}-{phase}.log"
+
+
+def execute(project: Project, story: Story, extra: list[str], timeout: float | None,
+            echo: BinaryIO | None) -> tuple[runner.RunResult, str]:
+    """Run a story's tests; returns the result and the command as shown in the story."""
+    command, tests, marker = _test_args(project, story)
+    timeout = timeout if timeout is not None else story.meta.get("timeout") or project.config.timeout
+    result = runner.run(command, tests, marker + list(extra), cwd=project.root,
+                        log_path=_log_path(project, story.id, "latest"), timeout=timeout,
+                        output_lines=project.config.output_lines, echo=echo)
+    shown = command or "python -m pytest {tests}"
+    shown = shown.replace("{tests}", " ".join(tests) if tests else "").replace("{junit}", "<junit.xml>").strip()
+    if marker:
+        shown += " " + " ".join(marker)
+    if extra:
+        shown += " " + " ".join(extra)
+    return result, shown
+
+
+def _keep_log(project: Project, story_id: str, phase: str) -> str | None:
+    latest = _log_path(project, story_id, "latest")
+    if not latest.exists():
+        return None
+    target = _log_path(project, story_id, phase)
+    latest.replace(target)
+    return project.rel(target)
+
+
+def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra: list[str] | None = None,
+              echo: BinaryIO | None = None, force: bool = False) -> RunOutcome:
+    """Run a story's tests and move it to red or green if the evidence allows."""
+    path = project.find(ref)
+    story = load(path)
+    notes = _preflight(project, story, force)
+    tree_before = git.snapshot(project.root)
+    commit = git.head(project.root)
+    digest = evidence.digest(project.root, list(story.meta.get("tests") or []))
+    result, shown = execute(project, story, extra or [], timeout, echo)
+    verdict = workflow.judge_run(
+        story.id, story.status, result,
+        min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
+        allow_skips=project.config.allow_skips,
+        timeout=timeout or story.meta.get("timeout") or project.config.timeout,
+        red_tests=(story.runs.get("red") or {}).get("tests"),
+    )
+    if verdict.refused:
+        log = _keep_log(project, story.id, "refused")
+        return RunOutcome(story.id, path, verdict, result, log)
+    phase = verdict.phase or "red"
+    log = _keep_log(project, story.id, phase)
+    run = evidence.record(result, commit=commit, tree=tree_before, digest_value=digest, log=log, command=shown)
+    with project_lock(project.config.state_path):
+        fresh = load(path)
+        if fresh.status != story.status or fresh.runs != story.runs:
+            raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})",
+                          hint="run the tests again")
+        meta = fresh.meta
+        runs = dict(meta.get("runs") or {})
+        runs[phase] = run
+        if phase == "red":
+            runs.pop("green", None)
+            runs.pop("validate", None)
+            meta.setdefault("started", None)
+            meta["started"] = meta["started"] or run["at"]
+        else:
+            run["changes"] = _changes(project, story, runs.get("red"), tree_before)
+        if notes:
+            meta["overrides"] = list(meta.get("overrides") or []) + [f"{run['at']}: {n}" for n in notes]
+        meta["runs"] = runs
+        meta["status"] = verdict.status
+        body = regions.set_header(fresh.id, fresh.body, meta["status"], project.blocks(fresh.id))
+        body = regions.test_results(fresh.id, body, meta, {phase: result.excerpt})
+        body = regions.tick_tagged(body, ("red",) if phase == "red" else ("red", "green"))
+        body = _touch(fresh.id, body)
+        fresh.meta, fresh.body = meta, body
+        write_text_atomic(path, fresh.text())
+        tracker.write(project)
+    return RunOutcome(story.id, path, verdict, result, log)
+
+
+def _touch(story_id: str, body: str) -> str:
+    """Last Updated follows each transition (when the story has the field)."""
+    try:
+        return regions.set_completion(story_id, body, {"Last Updated": today()})
+    except StorykitError:
+        return body
+
+
+def _changes(project: Project, story: Story, red: dict[str, Any] | None, tree: str | None) -> dict[str, Any] | None:
+    """Step 3's evidence: what changed in the tree between the red and the green run."""
+    if not red or not red.get("tree") or not tree:
+        return None
+    config = project.config
+    exclude = [config.stories_dir, config.tracker]
+    try:
+        changes = git.diff_trees(project.root, red["tree"], tree, exclude)
+    except StorykitError:
+        return None  # the red tree was garbage-collected, or the repo changed
+    test_roots = [t.split("::", 1)[0].rstrip("/") for t in story.meta.get("tests") or []]
+
+    def is_test(path: str) -> bool:
+        return any(path == root or path.startswith(root + "/") for root in test_roots)
+
+    return {
+        "files": [c.path for c in changes if not is_test(c.path)],
+        "added": sum(c.added for c in changes if not is_test(c.path)),
+        "deleted": sum(c.deleted for c in changes if not is_test(c.path)),
+        "test_files": [{"path": c.path, "added": c.added, "deleted": c.deleted} for c in changes if is_test(c.path)],
+    }
+
+
+# -- complete --------------------------------------------------------------------------
+
+def _elapsed(started: str | None, finished: str) -> str | None:
+    if not started:
+        return None
+    try:
+        seconds = (datetime.fromisoformat(finished.replace("Z", "+00:00"))
+                   - datetime.fromisoformat(started.replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        return None
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _who(project: Project, story: Story) -> str:
+    import subprocess
+
+    try:
+        name = subprocess.run(["git", "config", "user.name"], cwd=project.root, capture_output=True,
+                              text=True).stdout.strip()
+    except FileNotFoundError:
+        name = ""
+    return name or str(story.meta.get("agent") or "") or getpass.getuser()
+
+
+def complete(project: Project, ref: str, *, by: str | None = None, actual: str | None = None,
+             commit: bool = True, extra: list[str] | None = None, timeout: float | None = None,
+             echo: BinaryIO | None = None) -> Completed:
+    """Re-run the tests, check the story, record completion, and commit."""
+    path = project.find(ref)
+    story = load(path)
+    regions.require(story.id, story.body, (evidence.SECTION, *regions.CHECKED_SECTIONS))
+    if story.status not in ("green", "validated"):
+        hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
+                "red": "make its tests pass with 'storykit run-tests' first"}[story.status]
+        raise Refused(f"{story.id} is {story.status}; only a green story can be completed", hint=hint)
+    left = regions.unticked(story.body)
+    if left:
+        listed = "; ".join(f"{section}: {item}" for section, item in left[:5])
+        more = f" (and {len(left) - 5} more)" if len(left) > 5 else ""
+        raise Refused(f"{story.id} has {len(left)} unticked item(s): {listed}{more}",
+                      hint="tick them ('- [x]') or delete what does not apply")
+    blocker = None
+    if commit:
+        blocker = git.commit_blockers(project.root)
+        if blocker and blocker != "not a git repository":
+            raise Refused(f"cannot commit {story.id}: {blocker}", hint="or pass --no-commit")
+    result, shown = execute(project, story, extra or [], timeout, echo)
+    timeout_used = timeout or story.meta.get("timeout") or project.config.timeout
+    problem = workflow.broken_run(result, timeout_used)
+    if problem is None and result.exit_code != 0:
+        problem = f"{result.failed} of {len(result.tests)} tests fail now; a story is done only while its tests pass"
+    if problem is None:
+        problem = workflow.green_problem(
+            story.id, result, min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
+            allow_skips=project.config.allow_skips, red_tests=(story.runs.get("red") or {}).get("tests"))
+    if problem:
+        _keep_log(project, story.id, "refused")
+        raise Refused(f"{story.id} not completed: {problem}")
+    log = _keep_log(project, story.id, "final")
+    final = evidence.record(result, commit=git.head(project.root), tree=None,
+                            digest_value=evidence.digest(project.root, list(story.meta.get("tests") or [])),
+                            log=log, command=shown)
+    final.pop("tree")
+    final.pop("tests")  # the green run holds them; the final run only confirms the counts
+    will_commit = commit and blocker is None
+    with project_lock(project.config.state_path):
+        fresh = load(path)
+        if fresh.status != story.status or fresh.runs != story.runs:
+            raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})", hint="run complete again")
+        original_story = path.read_bytes()
+        tracker_path = project.config.tracker_path
+        original_tracker = tracker_path.read_bytes() if tracker_path.exists() else None
+        meta = fresh.meta
+        meta["runs"] = {**(meta.get("runs") or {}), "final": final}
+        meta["status"] = "done"
+        meta["completed"] = final["at"]
+        meta["completed_by"] = by or _who(project, fresh)
+        meta["actual"] = actual or _elapsed(meta.get("started"), final["at"]) or "[X hours]"
+        body = regions.set_header(fresh.id, fresh.body, "done", project.blocks(fresh.id))
+        body = regions.test_results(fresh.id, body, meta, {})
+        phases = ("red", "green", "validated", "done") + (("commit",) if will_commit else ())
+        body = regions.tick_tagged(body, phases)
+        body = regions.set_completion(fresh.id, body, {"Last Updated": today(),
+                                                       "Completed By": meta["completed_by"],
+                                                       "Actual Time": meta["actual"]})
+        fresh.meta, fresh.body = meta, body
+        write_text_atomic(path, fresh.text())
+        project._entries = None
+        tracker.write(project)
+        sha = None
+        summary = ""
+        if will_commit:
+            message = commit_message(project.config.commit_message, meta) + f"\n\nStory: {fresh.id}\nPhase: done\n"
+            try:
+                sha = git.commit(project.root, [path, tracker_path], message)
+            except StorykitError:
+                write_atomic(path, original_story)
+                if original_tracker is None:
+                    tracker_path.unlink(missing_ok=True)
+                else:
+                    write_atomic(tracker_path, original_tracker)
+                raise
+            summary = git.show_commit(project.root, sha)
+    reason = None if will_commit else ("--no-commit" if not commit else blocker)
+    return Completed(fresh.id, path, sha, summary, reason)

@@ -1,0 +1,100 @@
+"""A storykit project: its config, its story files, and lookups across them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from storykit import ids
+from storykit.config import Config
+from storykit.errors import StorykitError
+from storykit.story import Story, load, load_meta
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One story's front matter and file, as read for listings."""
+
+    path: Path
+    meta: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.meta["id"])
+
+
+class Project:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._entries: list[Entry] | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def rel(self, path: Path) -> str:
+        """A path as shown to users and written in stories: relative to the root, with /."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def story_files(self) -> list[Path]:
+        folder = self.config.stories_path
+        if not folder.is_dir():
+            raise StorykitError(
+                f"the stories folder {self.rel(folder)}/ does not exist",
+                hint="run 'storykit init' to create it, or fix stories_dir in the config",
+            )
+        return sorted(p for p in folder.glob("*.md") if p.is_file() and not p.name.startswith("."))
+
+    def parse_id(self, text: str) -> str:
+        return ids.parse_id(text, self.config.id_prefix, self.config.id_width)
+
+    def find(self, ref: str) -> Path:
+        """The file of a story given as an id (``STORY-001``, ``001``, ``1``) or a path
+        inside the stories folder; anything that would leave the folder is refused."""
+        folder = self.config.stories_path.resolve()
+        if ref.endswith(".md") or "/" in ref or "\\" in ref:
+            candidate = Path(ref)
+            candidate = (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve()
+            if candidate.parent != folder:
+                raise StorykitError(f"'{ref}' is not a story file in {self.rel(folder)}/",
+                                    hint="give a story id such as STORY-001, or a file in the stories folder")
+            if not candidate.is_file():
+                raise StorykitError(f"no story file '{ref}'", hint="run 'storykit list' to see the stories")
+            return candidate
+        story_id = self.parse_id(ref)
+        matches = [p for p in self.story_files() if self.file_id(p.name) == story_id]
+        if not matches:
+            raise StorykitError(f"no story {story_id} in {self.rel(folder)}/",
+                                hint="run 'storykit list' to see the stories")
+        if len(matches) > 1:
+            names = ", ".join(p.name for p in matches)
+            raise StorykitError(f"{story_id} is used by {len(matches)} files ({names})",
+                                hint="give one of them a new id with 'storykit renumber'")
+        return matches[0]
+
+    def file_id(self, name: str) -> str | None:
+        """The id a story file's name starts with (``STORY-001-add-tags.md``)."""
+        match = re.match(re.escape(self.config.id_prefix) + r"(\d+)(?=-|\.md$)", name, re.I)
+        return ids.format_id(int(match.group(1)), self.config.id_prefix, self.config.id_width) if match else None
+
+    def load(self, ref: str) -> Story:
+        return load(self.find(ref))
+
+    def entries(self) -> list[Entry]:
+        """Every story's front matter, sorted by id (read once, front matter only)."""
+        if self._entries is None:
+            self._entries = sorted((Entry(p, load_meta(p)) for p in self.story_files()),
+                                   key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
+        return self._entries
+
+    def blocks(self, story_id: str) -> list[str]:
+        """The stories that depend on ``story_id`` (derived, never stored)."""
+        return sorted(e.id for e in self.entries() if story_id in (e.meta.get("dependencies") or []))
+
+    def titles(self) -> dict[str, str]:
+        return {e.id: str(e.meta.get("title", "")) for e in self.entries()}
