@@ -1,0 +1,146 @@
+"""Shared fixtures: real git repositories in tmp_path, isolated from the developer's
+own git config, and a small driver for storykit (in-process and as a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from storykit.cli import cli
+
+PASSING_TEST = "def test_{name}():\n    assert True\n"
+FAILING_TEST = "def test_{name}():\n    assert False, 'not implemented'\n"
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or write the developer's ~/.gitconfig; identity is pinned."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text("[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
+                         "[commit]\n\tgpgsign = false\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+                "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PYTHONPATH"):
+        monkeypatch.delenv(var, raising=False)
+    # The project's `python` (on PATH) is the one running the tests: it has pytest.
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class Project:
+    """A throwaway project: a git repo with storykit initialised."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def git(self, *args: str, check: bool = True) -> str:
+        proc = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True)
+        if check and proc.returncode:
+            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+        return proc.stdout
+
+    def run(self, *args: str) -> Result:
+        """storykit in-process (CliRunner), from the project root."""
+        from storykit.cli import run as run_cli
+
+        runner = CliRunner()
+        old = Path.cwd()
+        os.chdir(self.root)
+        try:
+            with runner.isolation() as (out, err, _):
+                code = run_cli(list(args))
+                stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+        finally:
+            os.chdir(old)
+        return Result(code, stdout, stderr)
+
+    def sk(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+        """storykit as a real subprocess (python -m storykit), from the project root."""
+        proc = subprocess.run([sys.executable, "-m", "storykit", *args], cwd=self.root, capture_output=True,
+                              text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def read(self, rel: str) -> str:
+        return (self.root / rel).read_text(encoding="utf-8")
+
+    def story_path(self, story_id: str = "STORY-001") -> Path:
+        (path,) = (self.root / "stories").glob(f"{story_id}-*.md")
+        return path
+
+    def story(self, story_id: str = "STORY-001") -> str:
+        return self.story_path(story_id).read_text(encoding="utf-8")
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every file outside .git and .storykit, for 'nothing changed' assertions."""
+        return {str(p.relative_to(self.root)): p.read_bytes() for p in sorted(self.root.rglob("*"))
+                if p.is_file() and ".git" not in p.parts and ".storykit" not in p.parts
+                and "__pycache__" not in p.parts and ".pytest_cache" not in p.parts}
+
+    def tests_file(self, name: str, passing: int = 0, failing: int = 0, rel: str = "tests/test_feature.py") -> Path:
+        """``failing`` failing tests then ``passing`` passing ones, named test_NAME_0, _1, ...
+        (the same names whatever they do, as when an implementation makes them pass)."""
+        templates = [FAILING_TEST] * failing + [PASSING_TEST] * passing
+        return self.write(rel, "".join(t.format(name=f"{name}_{i}") for i, t in enumerate(templates)))
+
+    def new(self, *extra: str, title: str = "Add feature", tests: str = "tests/test_feature.py",
+            template: str = "feature") -> Result:
+        return self.run("new", template, "--title", title, "--tests", tests, "--min-tests", "2", *extra)
+
+    def tick_all(self, story_id: str = "STORY-001") -> None:
+        path = self.story_path(story_id)
+        path.write_text(path.read_text(encoding="utf-8").replace("- [ ]", "- [x]"), encoding="utf-8")
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Project:
+    """A git repository with one commit, not yet a storykit project."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    project = Project(root)
+    project.git("init", "-q")
+    project.write("README.md", "# sample\n")
+    project.git("add", "-A")
+    project.git("commit", "-q", "-m", "initial")
+    return project
+
+
+@pytest.fixture
+def project(bare: Project) -> Project:
+    """A git repository with storykit initialised and committed."""
+    result = bare.run("init")
+    assert result.exit_code == 0, result.output
+    bare.git("add", "-A")
+    bare.git("commit", "-q", "-m", "storykit init")
+    return bare
+
+
+@pytest.fixture
+def invoke():
+    """Invoke the click group in-process (for help texts and usage errors)."""
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, list(args))
