@@ -1,7 +1,7 @@
 """``python -m storykit`` and the ``storykit`` console script.
 
-``--version`` is answered before anything else is imported: start-up time is
-measured against a bare ``python -c pass`` (docs/performance.md).
+``--version`` and the top-level ``--help`` are answered before click is imported:
+start-up time is measured against a bare ``python -c pass`` (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -16,6 +16,13 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"storykit {__version__}\n")
         return 0
+    if args in (["--help"], ["-h"]):
+        from storykit.helptext import fast_help
+
+        text = fast_help(args)
+        if text is not None:
+            sys.stdout.write(text)
+            return 0
     from storykit.cli import run
 
     return run(args)
