@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,10 @@ class Project:
                 f"the stories folder {self.rel(folder)}/ does not exist",
                 hint="run 'storykit init' to create it, or fix stories_dir in the config",
             )
-        return sorted(p for p in folder.glob("*.md") if p.is_file() and not p.name.startswith("."))
+        # scandir: the file type comes with the name, no stat per file (10,000 stories).
+        names = sorted(entry.name for entry in os.scandir(folder)
+                       if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file())
+        return [folder / name for name in names]
 
     def parse_id(self, text: str) -> str:
         return ids.parse_id(text, self.config.id_prefix, self.config.id_width)
@@ -86,10 +90,15 @@ class Project:
         return load(self.find(ref))
 
     def entries(self) -> list[Entry]:
-        """Every story's front matter, sorted by id (read once, front matter only)."""
+        """Every story's front matter, sorted by id (read once, front matter only,
+        and only for the files that changed since the last time: storykit.cache)."""
         if self._entries is None:
-            self._entries = sorted((Entry(p, load_meta(p)) for p in self.story_files()),
-                                   key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
+            from storykit.cache import MetaCache
+
+            cache = MetaCache(self.config.state_path, self.config.stories_path)
+            found = [Entry(p, cache.meta(p, load_meta)) for p in self.story_files()]
+            cache.save()
+            self._entries = sorted(found, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
         return self._entries
 
     def blocks(self, story_id: str) -> list[str]:

@@ -1,0 +1,187 @@
+"""The front-matter cache (storykit.cache): used while a file is unchanged, never stale."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import Project
+from storykit import cache, config
+from storykit import project as project_mod
+
+OLD = 1_600_000_000_000_000_000  # 2020: far from "just written"
+
+
+def age(path: Path, ns: int = OLD) -> int:
+    """Give ``path`` an old mtime, as a story untouched for a while has."""
+    os.utime(path, ns=(ns, ns))
+    return ns
+
+
+def cache_file(project: Project) -> Path:
+    return project.root / ".storykit" / "cache" / cache.FILE_NAME
+
+
+def cached_names(project: Project) -> set[str]:
+    return set(json.loads(cache_file(project).read_text(encoding="utf-8"))["entries"])
+
+
+def entries(project: Project) -> dict[str, str]:
+    """id -> title, through Project.entries() as the commands read them."""
+    return {e.id: e.meta["title"] for e in project_mod.Project(config.load(project.root)).entries()}
+
+
+@pytest.fixture
+def stories(project: Project) -> Project:
+    for title in ("Add tags", "Add users"):
+        assert project.new(title=title).exit_code == 0
+    for path in (project.root / "stories").glob("*.md"):
+        age(path)
+    return project
+
+
+def test_unchanged_stories_are_not_parsed_again(stories: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert entries(stories) == {"STORY-001": "Add tags", "STORY-002": "Add users"}
+    assert cached_names(stories) == {"STORY-001-add-tags.md", "STORY-002-add-users.md"}
+
+    def no_parsing(path: Path) -> dict:
+        raise AssertionError(f"{path} was parsed although it did not change")
+
+    monkeypatch.setattr(project_mod, "load_meta", no_parsing)
+    assert entries(stories) == {"STORY-001": "Add tags", "STORY-002": "Add users"}
+
+
+def test_an_edit_of_the_same_size_is_seen(stories: Project) -> None:
+    entries(stories)
+    path = stories.story_path("STORY-001")
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Add tags", "title: Add tagz"), encoding="utf-8")
+    age(path, OLD + 1)  # one nanosecond later, same size
+    assert entries(stories)["STORY-001"] == "Add tagz"
+    assert "Add tagz" in stories.run("list").stdout
+
+
+def test_an_edit_that_kept_the_mtime_but_not_the_size_is_seen(stories: Project) -> None:
+    entries(stories)
+    path = stories.story_path("STORY-001")
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Add tags", "title: Add tags now"),
+                    encoding="utf-8")
+    age(path)  # the very mtime the cache holds
+    assert entries(stories)["STORY-001"] == "Add tags now"
+
+
+def test_a_story_written_just_now_is_not_stored(stories: Project) -> None:
+    """Same size, same mtime_ns, different text: only possible within one clock tick,
+    and such a fresh file is never stored, so it cannot be served stale."""
+    path = stories.story_path("STORY-002")
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    stamp = path.stat().st_mtime_ns
+    assert entries(stories)["STORY-002"] == "Add users"
+    assert cached_names(stories) == {"STORY-001-add-tags.md"}
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Add users", "title: Add usera"), encoding="utf-8")
+    os.utime(path, ns=(stamp, stamp))
+    assert entries(stories)["STORY-002"] == "Add usera"
+
+
+def test_commands_see_what_run_tests_wrote(stories: Project) -> None:
+    stories.run("list")
+    stories.tests_file("feature", failing=2)
+    assert stories.run("run-tests", "STORY-001").exit_code == 0
+    listing = stories.run("list", "--status", "red")
+    assert listing.exit_code == 0
+    assert "STORY-001" in listing.stdout and "STORY-002" not in listing.stdout
+    # run-tests regenerated the tracker from the story as it wrote it, not as first read
+    assert stories.run("tracker", "--check").exit_code == 0
+    assert "| ❌ Red (tests failing) | 1 |" in stories.read("STORY_TRACKER.md")
+
+
+def test_a_deleted_story_leaves_the_cache(stories: Project) -> None:
+    entries(stories)
+    stories.story_path("STORY-002").unlink()
+    assert entries(stories) == {"STORY-001": "Add tags"}
+    assert cached_names(stories) == {"STORY-001-add-tags.md"}
+
+
+@pytest.mark.parametrize("content", [
+    b"\x00\xff not json at all",
+    b'{"format": 1, "entries": {',
+    b"[1, 2, 3]",
+    b'{"format": 999, "storykit": "0", "folder": "x", "entries": {}}',
+])
+def test_a_corrupt_cache_is_ignored_and_rebuilt(stories: Project, content: bytes) -> None:
+    entries(stories)
+    cache_file(stories).write_bytes(content)
+    assert entries(stories) == {"STORY-001": "Add tags", "STORY-002": "Add users"}
+    assert cached_names(stories) == {"STORY-001-add-tags.md", "STORY-002-add-users.md"}
+
+
+def test_a_cache_entry_of_the_wrong_shape_is_a_miss(stories: Project) -> None:
+    entries(stories)
+    data = json.loads(cache_file(stories).read_text(encoding="utf-8"))
+    size, mtime, _ = data["entries"]["STORY-001-add-tags.md"]
+    data["entries"]["STORY-001-add-tags.md"] = [size, mtime, "not a mapping"]
+    data["entries"]["STORY-002-add-users.md"] = [1, 2]
+    cache_file(stories).write_text(json.dumps(data), encoding="utf-8")
+    assert entries(stories) == {"STORY-001": "Add tags", "STORY-002": "Add users"}
+
+
+def test_a_cache_of_another_folder_is_not_used(stories: Project) -> None:
+    entries(stories)
+    data = json.loads(cache_file(stories).read_text(encoding="utf-8"))
+    data["folder"] = "/elsewhere/stories"
+    data["entries"]["STORY-001-add-tags.md"][2]["title"] = "From elsewhere"
+    cache_file(stories).write_text(json.dumps(data), encoding="utf-8")
+    assert entries(stories)["STORY-001"] == "Add tags"
+
+
+def test_front_matter_json_cannot_hold_is_parsed_every_time(stories: Project) -> None:
+    path = stories.story_path("STORY-001")
+    path.write_text(path.read_text(encoding="utf-8").replace("status:", "due: 2026-01-31\nstatus:", 1),
+                    encoding="utf-8")
+    age(path)
+    assert entries(stories)["STORY-001"] == "Add tags"
+    assert cached_names(stories) == {"STORY-002-add-users.md"}
+    meta = project_mod.Project(config.load(stories.root)).entries()[0].meta
+    assert str(meta["due"]) == "2026-01-31"
+
+
+def test_the_cache_stays_out_of_git(stories: Project) -> None:
+    stories.git("add", "-A")
+    stories.git("commit", "-q", "-m", "stories")
+    stories.run("list")
+    assert cache_file(stories).is_file()
+    assert stories.git("status", "--porcelain") == ""
+
+
+def test_a_missing_state_folder_is_recreated_git_ignored(stories: Project) -> None:
+    stories.git("add", "-A")
+    stories.git("commit", "-q", "-m", "stories")
+    for path in sorted((stories.root / ".storykit").rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    (stories.root / ".storykit").rmdir()
+    assert stories.run("list").exit_code == 0
+    assert cache_file(stories).is_file()
+    assert stories.git("status", "--porcelain") == ""
+
+
+def test_an_unwritable_cache_never_fails_a_command(stories: Project) -> None:
+    state = stories.root / ".storykit"
+    for path in sorted(state.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    state.rmdir()
+    state.write_text("a file where the folder should be\n")
+    result = stories.run("list")
+    assert result.exit_code == 0, result.output
+    assert "STORY-001" in result.stdout and "STORY-002" in result.stdout
+
+
+def test_a_broken_story_is_reported_not_cached(stories: Project) -> None:
+    entries(stories)
+    path = stories.story_path("STORY-001")
+    path.write_text(path.read_text(encoding="utf-8").replace("status: not-started", "status: bogus"), encoding="utf-8")
+    age(path, OLD + 5)
+    result = stories.run("list")
+    assert result.exit_code == 2
+    assert "unknown status 'bogus'" in result.stderr
