@@ -265,6 +265,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         body = _touch(fresh.id, body)
         fresh.meta, fresh.body = meta, body
         write_text_atomic(path, fresh.text())
+        project._entries = None  # the tracker must show the status just written
         tracker.write(project)
     return RunOutcome(story.id, path, verdict, result, log)
 
