@@ -9,6 +9,7 @@ every test run); the commit goes through GitPython's ``repo.git.commit`` — git
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -88,15 +89,35 @@ def diff_trees(root: Path, old: str, new: str, exclude: list[str]) -> list[FileC
 
 
 def files_in_all_refs(root: Path, folder: str) -> list[str]:
-    """Every file path ever added under ``folder`` on any branch, remote-tracking
-    branch or tag: one ``git log`` over all refs, not one call per ref."""
-    if toplevel(root) is None:
+    """Every ``.md`` file directly under ``folder`` (relative to ``root``) at the tip of any
+    branch, remote-tracking branch, tag or stash, as paths from the repository's top.
+
+    One ``git rev-list --objects --no-walk --all``: each distinct tree is read once,
+    so the cost follows the number of refs, not the length of the history (a
+    path-limited ``git log --all`` diffs every commit ever made: 1.6 s against
+    0.27 s for 3,000 commits and 500 branches; docs/performance.md).  No pathspec:
+    with ``--no-walk`` one hides a branch whose last commit did not touch the folder.
+    """
+    top = toplevel(root)
+    if top is None:
         return []
+    try:
+        prefix = root.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return []
+    base = posixpath.normpath(posixpath.join(prefix, folder)) + "/"
     proc = subprocess.run(
-        ["git", "log", "--all", "--format=", "--name-only", "--diff-filter=AR", "--", folder],
-        cwd=root, capture_output=True, text=True, stdin=subprocess.DEVNULL, errors="replace",
+        ["git", "rev-list", "--objects", "--no-walk", "--all"],
+        cwd=top, capture_output=True, text=True, stdin=subprocess.DEVNULL, errors="replace",
     )
-    return [line for line in proc.stdout.splitlines() if line] if proc.returncode == 0 else []
+    if proc.returncode != 0:
+        return []
+    found = []
+    for line in proc.stdout.splitlines():
+        path = line.partition(" ")[2]
+        if path.startswith(base) and path.endswith(".md") and "/" not in path[len(base):]:
+            found.append(path)
+    return found
 
 
 def commit_blockers(root: Path) -> str | None:
