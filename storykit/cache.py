@@ -42,7 +42,9 @@ Meta = dict[str, Any]
 class MetaCache:
     """Front matter of the story files in one folder, by file name.
 
-    Use :meth:`meta` for each file, then :meth:`save` once.
+    One pass over the folder: :meth:`meta` for each file, then :meth:`save`.  A
+    later pass in the same process (after storykit wrote a story) starts from
+    what was saved, without reading the file again.
     """
 
     def __init__(self, state_dir: Path, folder: Path) -> None:
@@ -81,9 +83,11 @@ class MetaCache:
         """Write the cache if it changed: the entries read now, nothing else."""
         fresh = time.time_ns() - RACY_NS
         new = {name: entry for name, entry in self._misses.items() if entry[1] < fresh and _exact(entry[2])}
-        if not new and self._hits.keys() == self._stored.keys():
-            return
         entries = {**self._hits, **new}
+        changed = bool(new) or self._hits.keys() != self._stored.keys()
+        self._stored, self._hits, self._misses = entries, {}, {}
+        if not changed:
+            return
         data = {"format": FORMAT, "storykit": __version__, "folder": self.folder,
                 "entries": dict(sorted(entries.items()))}
         try:

@@ -6,17 +6,23 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storykit import ids
 from storykit.config import Config
 from storykit.errors import StorykitError
 from storykit.story import Story, load, load_meta
 
+if TYPE_CHECKING:
+    from storykit.cache import MetaCache
+
 
 @dataclass(frozen=True)
 class Entry:
-    """One story's front matter and file, as read for listings."""
+    """One story's front matter and file, as read for listings.
+
+    ``meta`` may be shared with the front-matter cache: read it, never change it
+    (load the story to change it)."""
 
     path: Path
     meta: dict[str, Any]
@@ -30,6 +36,7 @@ class Project:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._entries: list[Entry] | None = None
+        self._cache: MetaCache | None = None
 
     @property
     def root(self) -> Path:
@@ -93,11 +100,12 @@ class Project:
         """Every story's front matter, sorted by id (read once, front matter only,
         and only for the files that changed since the last time: storykit.cache)."""
         if self._entries is None:
-            from storykit.cache import MetaCache
+            if self._cache is None:
+                from storykit.cache import MetaCache
 
-            cache = MetaCache(self.config.state_path, self.config.stories_path)
-            found = [Entry(p, cache.meta(p, load_meta)) for p in self.story_files()]
-            cache.save()
+                self._cache = MetaCache(self.config.state_path, self.config.stories_path)
+            found = [Entry(p, self._cache.meta(p, load_meta)) for p in self.story_files()]
+            self._cache.save()
             self._entries = sorted(found, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
         return self._entries
 
