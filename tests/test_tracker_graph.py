@@ -1,4 +1,4 @@
-"""The tracker's dependency graph names exactly the stories that have an edge."""
+"""The tracker: its dependency graph names exactly the stories that have an edge; its links work."""
 
 from __future__ import annotations
 
@@ -17,3 +17,10 @@ def test_graph_lists_linked_stories_only(project: Project) -> None:
         '  STORY_002["STORY-002: On base"]',
         "  STORY_001 --> STORY_002",
     ]
+
+
+def test_links_lead_from_the_tracker_to_the_stories(project: Project) -> None:
+    config = project.read("storykit.toml").replace('tracker = "STORY_TRACKER.md"', 'tracker = "docs/status/TRACKER.md"')
+    project.write("storykit.toml", config)
+    assert project.new(title="Linked").exit_code == 0
+    assert "| [STORY-001](../../stories/STORY-001-linked.md) |" in project.read("docs/status/TRACKER.md")
