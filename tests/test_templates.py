@@ -84,7 +84,7 @@ def test_builtins_share_the_tdd_layout_rather_than_copy_it() -> None:
 def test_templates_lists_builtins_with_descriptions(project: Project) -> None:
     result = project.run("templates")
     assert result.exit_code == 0
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
     assert [line.split()[0] for line in lines] == ["bugfix", "feature", "schema-migration"]
     assert all("[built-in]" in line for line in lines)
 
