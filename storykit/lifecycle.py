@@ -234,6 +234,9 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         timeout=timeout or story.meta.get("timeout") or project.config.timeout,
         red_tests=(story.runs.get("red") or {}).get("tests"),
     )
+    if verdict.refused and result.exit_code == 5 and result.runner == "pytest" and not story.meta.get("tests"):
+        verdict.reason = (f"no test is marked @pytest.mark.story(\"{story.id}\") (pytest exit 5: nothing selected): "
+                          f"mark the story's tests, or list them under 'tests:' in its front matter")
     if verdict.refused:
         log = _keep_log(project, story.id, "refused")
         return RunOutcome(story.id, path, verdict, result, log)
