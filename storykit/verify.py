@@ -105,6 +105,11 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
     subdir = project.root.resolve().relative_to(top.resolve())
     with git.worktree(project.root, sha) as checkout:
         cwd = checkout / subdir
+        # Installed JavaScript dependencies are never committed; the replay borrows
+        # the working tree's (they are the tools, not the code under test).
+        modules = project.root / "node_modules"
+        if modules.is_dir() and not (cwd / "node_modules").exists():
+            (cwd / "node_modules").symlink_to(modules.resolve(), target_is_directory=True)
         # The checkout's code comes first on sys.path, ahead of an editable install
         # of the project that points at the real working tree.
         paths = [str(cwd)] + ([str(cwd / "src")] if (cwd / "src").is_dir() else [])

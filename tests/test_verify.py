@@ -141,7 +141,10 @@ def test_verify_replays_a_node_project_through_test_command(project: Project) ->
     config = project.root / "storykit.toml"
     config.write_text(config.read_text() + f'test_command = "{NODE_COMMAND}"\n')
     assert project.new(tests="test/math.test.js").exit_code == 0
-    project.write("test/math.test.js", MATH_TESTS)
+    # An installed (git-ignored) dependency: the replay must find it too.
+    project.write(".gitignore", "node_modules/\n")
+    project.write("node_modules/pad/index.js", "module.exports = (s) => s;\n")
+    project.write("test/math.test.js", "require('pad');\n" + MATH_TESTS)
     project.write("math.js", NODE_STUB)
     project.git("add", "-A")
     assert project.run("run-tests", "1", "--commit").exit_code == 0
