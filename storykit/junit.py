@@ -80,7 +80,7 @@ def _add_case(case: ET.Element, suites: list[str], result: RunResult, prefix: st
         # failure/error outrank skipped; the first failure's type is the "why".
         if kind and (outcome == "passed" or (outcome == "skipped" and kind != "skipped")):
             outcome = kind
-            exc = (child.get("type") or None) if kind != "skipped" else None
+            exc = _why(child) if kind != "skipped" else None
     if cwd is not None and not file and _is_file(cwd, name):
         # Node reports a test file that has no tests (a pass) or cannot load (a
         # failure) as a "test case" named after the file: neither is a test.
@@ -98,6 +98,14 @@ def _add_case(case: ET.Element, suites: list[str], result: RunResult, prefix: st
             number += 1
         nodeid = f"{nodeid} #{number}"
     result.tests[nodeid] = (outcome, exc)
+
+
+def _why(element: ET.Element) -> str | None:
+    """The failure's type and the first line of its message: the "why" of the story's table."""
+    kind = (element.get("type") or "").strip()
+    lines = (element.get("message") or "").strip().splitlines()
+    message = lines[0].strip()[:100] if lines else ""
+    return ": ".join(part for part in (kind, message) if part) or None
 
 
 def _is_file(cwd: Path, name: str) -> bool:

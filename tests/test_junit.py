@@ -32,8 +32,8 @@ def test_testsuites_root_with_failure_error_skipped(tmp_path: Path) -> None:
     assert result.report == "complete"
     assert result.tests == {
         "pkg/math::TestAdd": ("passed", None),
-        "pkg/math::TestSub": ("failed", "AssertionError"),
-        "pkg/math::TestDiv": ("error", "ZeroDivisionError"),
+        "pkg/math::TestSub": ("failed", "AssertionError: 1 != 2"),
+        "pkg/math::TestDiv": ("error", "ZeroDivisionError: boom"),
         "pkg/math::TestMul": ("skipped", None),
     }
     assert result.collect_errors == []
@@ -104,9 +104,9 @@ def test_a_test_file_that_cannot_load_is_a_collection_error_not_a_failure(tmp_pa
     result = parse(tmp_path, f"""<testsuites>
   <testcase name="{tmp_path}/test/broken.test.js" classname="test"><failure type="testCodeFailure"/></testcase>
   <testcase name="{tmp_path}/test/empty.test.js" classname="test"/>
-  <testcase name="real" classname="test"><failure type="testCodeFailure"/></testcase>
+  <testcase name="real" classname="test"><failure type="testCodeFailure" message="expected 3&#10;got 4"/></testcase>
 </testsuites>""", cwd=tmp_path)
-    assert result.tests == {"test::real": ("failed", "testCodeFailure")}  # the empty file is no test
+    assert result.tests == {"test::real": ("failed", "testCodeFailure: expected 3")}  # the message's first line  # the empty file is no test
     assert result.collect_errors == ["test/broken.test.js"]
     assert broken_run(result, None) == ("1 test file(s) could not be collected (test/broken.test.js): fix them first")
 
