@@ -127,6 +127,7 @@ Commands:
   show       Show one STORY's state and a summary of its evidence.
   tracker    Regenerate STORY_TRACKER.md from the story files.
   demo       Take a throwaway git repository through the whole cycle.
+  verify     Replay STORY's TDD evidence from git: red must fail, done...
 """,
     98: """Usage: storykit [OPTIONS] COMMAND [ARGS]...
 
@@ -160,6 +161,7 @@ Commands:
   show       Show one STORY's state and a summary of its evidence.
   tracker    Regenerate STORY_TRACKER.md from the story files.
   demo       Take a throwaway git repository through the whole cycle.
+  verify     Replay STORY's TDD evidence from git: red must fail, done must pass.
 """,
 }
 # END GENERATED
