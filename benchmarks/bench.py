@@ -1,0 +1,355 @@
+"""storykit's benchmark: each measure of issue 5 side by side with its baseline.
+
+    python benchmarks/bench.py            # the full run: 1,000 and 10,000 stories (~15 min)
+    python benchmarks/bench.py --quick    # small sizes, few repeats (CI: well under a minute)
+
+Run it with the Python of the virtual environment to measure: it times the
+``storykit`` console script next to that Python, as a user runs it.  Each row runs
+the baseline and storykit alternately, several times, and reports the median and
+the spread (min–max).  A benchmark is not a test: the script exits 0 whatever the
+numbers, and non-zero only when a command itself failed.  See README.md here and
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build  # noqa: E402
+
+TARGET_SIZE = 10_000  # the project size the list/tracker/check targets are set at
+FLOOR = "grep -h -m1 '^status:' stories/*.md"
+RATIO_TARGETS = {"list": 8.0, "tracker": 12.0, "check": 15.0}
+# storykit's own peak RSS (children excluded), running exactly the console script's main().
+RSS_DRIVER = (
+    "import os, resource, sys\n"
+    "from storykit.__main__ import main\n"
+    "code = main(sys.argv[1:])\n"
+    "with open(os.environ['STORYKIT_BENCH_RSS'], 'w') as out:\n"
+    "    out.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    "sys.exit(code)\n"
+)
+# next_id alone, in the process, after the entries are read (as `new` has them).
+NEXT_ID = (
+    "import time\nfrom storykit import config, lifecycle\nfrom storykit.project import Project\n"
+    "project = Project(config.load())\nproject.entries()\n"
+    "start = time.perf_counter()\nsid = lifecycle.next_id(project)\n"
+    "print(sid, time.perf_counter() - start)\n"
+)
+SUITE = """import os
+import time
+
+import pytest
+
+
+@pytest.mark.parametrize("step", range({count}))
+def test_step(step):
+    time.sleep({pause})
+    assert os.environ.get("STORYKIT_BENCH_FAIL") != "1"
+"""
+PRINTER = """import sys
+
+
+def test_prints_a_lot():
+    block = ("x" * 99 + "\\n") * 10486  # ~1 MB
+    for _ in range({megabytes}):
+        sys.stdout.write(block)
+    sys.stdout.flush()
+    assert False, "fails, so the story stays red run after run"
+"""
+
+
+@dataclass
+class Row:
+    """One line of the table: a measure, its baseline and storykit's numbers."""
+
+    what: str
+    baseline: str
+    base: list[float] = field(default_factory=list)
+    ours: list[float] = field(default_factory=list)
+    unit: str = "s"
+    target: str = ""
+    meets: Callable[[Row], bool] | None = None
+    note: str = ""
+
+    def ratio(self) -> float:
+        return statistics.median(self.ours) / statistics.median(self.base)
+
+
+def ratio_at_most(limit: float) -> Callable[[Row], bool]:
+    return lambda row: row.ratio() <= limit
+
+
+def tax_at_most(factor: float, seconds: float) -> Callable[[Row], bool]:
+    return lambda row: statistics.median(row.ours) <= factor * statistics.median(row.base) + seconds
+
+
+class Bench:
+    def __init__(self, quick: bool, workdir: Path) -> None:
+        self.quick = quick
+        self.workdir = workdir
+        self.bin = Path(sys.executable).parent
+        self.storykit = str(self.bin / "storykit")
+        self.python = str(self.bin / "python")
+        if not Path(self.storykit).exists():
+            raise SystemExit(f"no storykit next to {sys.executable}: install it in this venv (pip install .)")
+        self.env = build.environment(self.bin, workdir / "home")
+        self.rows: list[Row] = []
+
+    # -- running and timing -----------------------------------------------------------
+
+    def time(self, args: list[str] | str, cwd: Path, ok: tuple[int, ...] = (0,),
+             env: dict[str, str] | None = None) -> float:
+        """Seconds one command takes (a string runs in the shell); raises if it fails."""
+        start = time.perf_counter()
+        proc = subprocess.run(args, cwd=cwd, env=env or self.env, shell=isinstance(args, str),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+        if proc.returncode not in ok:
+            shown = args if isinstance(args, str) else " ".join(args)
+            raise RuntimeError(f"{shown} exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-800:]}")
+        return elapsed
+
+    def time_uncached(self, args: list[str], root: Path) -> float:
+        """A command's time with no front-matter cache: the first run after a clone."""
+        shutil.rmtree(root / ".storykit" / "cache", ignore_errors=True)
+        return self.time(args, root)
+
+    @staticmethod
+    def side_by_side(repeats: int, *commands: Callable[[], float]) -> list[list[float]]:
+        """Run the commands alternately, ``repeats`` times each (machine noise hits all)."""
+        times: list[list[float]] = [[] for _ in commands]
+        for _ in range(repeats):
+            for slot, command in zip(times, commands):
+                slot.append(command())
+        return times
+
+    def has_check(self, root: Path) -> bool:
+        proc = subprocess.run([self.storykit, "check", "--help"], cwd=root, env=self.env, capture_output=True)
+        return proc.returncode == 0
+
+    def new_story(self, root: Path, title: str, rel: str, source: str) -> str:
+        """A story whose tests are the file ``rel`` holding ``source``; returns its id."""
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(source, encoding="utf-8")
+        path = build.run([self.storykit, "new", "feature", "--title", title, "--tests", rel, "--min-tests", "1"],
+                         root, self.env).strip()
+        return re.match(r"STORY-\d+", Path(path).name).group(0)  # type: ignore[union-attr]
+
+    # -- the measures ------------------------------------------------------------------
+
+    def startup(self) -> None:
+        here = self.workdir
+        base, version, helped = self.side_by_side(
+            5 if self.quick else 30,
+            lambda: self.time([self.python, "-c", "pass"], here),
+            lambda: self.time([self.storykit, "--version"], here),
+            lambda: self.time([self.storykit, "--help"], here),
+        )
+        for what, ours in (("--version", version), ("--help", helped)):
+            self.rows.append(Row(f"startup: `storykit {what}`", "`python -c pass`", base, ours, "ms", "≤ 2×",
+                                 ratio_at_most(2.0)))
+
+    def listing(self, root: Path, size: int) -> dict[str, float]:
+        """list, tracker and check against the grep floor; returns storykit's medians."""
+        self.time([self.storykit, "list"], root)  # builds the cache, as any earlier command would have
+        commands = {"list": [self.storykit, "list"], "tracker": [self.storykit, "tracker"]}
+        if self.has_check(root):
+            commands["check"] = [self.storykit, "check"]
+        runs = self.side_by_side(3 if self.quick else 5, lambda: self.time(FLOOR, root),
+                                 *[(lambda c=c: self.time(c, root, ok=(0, 1))) for c in commands.values()])
+        medians = {}
+        for name, ours in zip(commands, runs[1:]):
+            limit = RATIO_TARGETS[name]
+            at_target = size == TARGET_SIZE  # smaller projects mostly time start-up
+            self.rows.append(Row(f"`storykit {name}`, {size:,} stories", "grep floor", runs[0], ours, "s",
+                                 f"≤ {limit:g}×" if at_target else f"(≤ {limit:g}× at {TARGET_SIZE:,})",
+                                 ratio_at_most(limit) if at_target else None))
+            medians[name] = statistics.median(ours)
+        if "check" not in commands:
+            self.rows.append(Row(f"`storykit check`, {size:,} stories", "grep floor",
+                                 note="not measured: this storykit has no check command"))
+        cold = self.side_by_side(1 if self.quick else 3, lambda: self.time(FLOOR, root),
+                                 lambda: self.time_uncached([self.storykit, "list"], root))
+        self.rows.append(Row(f"`storykit list`, {size:,} stories, no cache (first run)", "grep floor",
+                             cold[0], cold[1], "s", "(information)"))
+        self.time([self.storykit, "list"], root)  # leave the cache built
+        return medians
+
+    def growth(self, medians: dict[int, dict[str, float]]) -> None:
+        small, large = min(medians), max(medians)
+        if small == large:
+            return
+        limit = 1.1 * large / small
+        for name in RATIO_TARGETS:
+            if name in medians[small] and name in medians[large]:
+                self.rows.append(Row(f"growth: `storykit {name}`, {small:,} → {large:,} stories", f"{small:,} stories",
+                                     [medians[small][name]], [medians[large][name]], "s", f"≤ {limit:g}×",
+                                     ratio_at_most(limit)))
+
+    def branches(self, project: Path, layout: str, count: int = 500, target: bool = True) -> None:
+        """New-id allocation with ``count`` branches: next_id in the process, then `new --dry-run`."""
+        root = self.workdir / f"branches-{layout}-{project.name}"
+        shutil.copytree(project, root, symlinks=True)
+        first = len(list((root / "stories").glob("*.md"))) + 1
+        build.add_branches(root, count, self.env, first, layout)
+        times, ids = [], set()
+        for _ in range(3 if self.quick else 7):
+            allocated, seconds = build.run([self.python, "-c", NEXT_ID], root, self.env).split()
+            ids.add(allocated)
+            times.append(float(seconds))
+        stories = f"{first - 1:,} stories"
+        note = f"allocated {', '.join(sorted(ids))}; the branches hold up to {build.story_id(first + count - 1)}"
+        self.rows.append(Row(f"new-id allocation, {count} branches ({layout} objects), {stories}", "—", [], times,
+                             "s", "≤ 0.5 s" if target else "(information)",
+                             (lambda row: statistics.median(row.ours) <= 0.5) if target else None, note))
+        new = [self.time([self.storykit, "new", "feature", "--title", "Bench", "--tests", build.TESTS, "--dry-run"],
+                         root) for _ in range(3 if self.quick else 5)]
+        self.rows.append(Row(f"`storykit new --dry-run`, same repository (whole command)", "—", [], new, "s",
+                             "(information)"))
+        shutil.rmtree(root)
+
+    def test_tax(self, root: Path, seconds: float, repeats: int, target: bool = True) -> None:
+        """`storykit run-tests` of a green story (a re-run) against bare pytest on the same file."""
+        count = 10 if seconds < 5 else 30
+        rel = f"tests/bench/test_suite_{seconds:g}s.py"
+        sid = self.new_story(root, f"Suite of {seconds:g} s", rel, SUITE.format(count=count, pause=seconds / count))
+        self.time([self.storykit, "run-tests", sid], root, env={**self.env, "STORYKIT_BENCH_FAIL": "1"})  # red
+        self.time([self.storykit, "run-tests", sid], root)  # green
+        base, ours = self.side_by_side(
+            repeats,
+            lambda: self.time([self.python, "-m", "pytest", rel], root),
+            lambda: self.time([self.storykit, "run-tests", sid], root),
+        )
+        stories = len(list((root / "stories").glob("*.md")))
+        self.rows.append(Row(f"test tax: `storykit run-tests`, {seconds:g} s suite, {stories:,} stories",
+                             "`python -m pytest` same file", base, ours, "s",
+                             "≤ 1.05× + 0.15 s" if target else "(information)",
+                             tax_at_most(1.05, 0.15) if target else None))
+
+    def memory(self, root: Path, megabytes: int) -> None:
+        """storykit's own peak RSS while its test run prints ``megabytes`` MB."""
+        rss_file = self.workdir / "rss"
+        env = {**self.env, "STORYKIT_BENCH_RSS": str(rss_file)}
+        peaks: dict[int, list[float]] = {}
+        for size in (0, megabytes):
+            sid = self.new_story(root, f"Prints {size} MB", f"tests/bench/test_prints_{size}mb.py",
+                                 PRINTER.format(megabytes=size))
+            peaks[size] = []
+            for _ in range(2 if self.quick else 3):
+                self.time([self.python, "-c", RSS_DRIVER, "run-tests", sid, "--", "-s"], root, env=env)
+                peaks[size].append(int(rss_file.read_text()) / 1024)
+        self.rows.append(Row(f"memory: a run printing {megabytes} MB, storykit's peak RSS", "a run printing 0 MB",
+                             peaks[0], peaks[megabytes], "MB", "≤ 60 MB", lambda row: max(row.ours) <= 60))
+        shutil.rmtree(root / ".storykit" / "logs", ignore_errors=True)
+
+    # -- the report ----------------------------------------------------------------------
+
+    def report(self) -> str:
+        git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        lines = [f"storykit benchmark ({'quick' if self.quick else 'full'}): Python {platform.python_version()}, "
+                 f"{git}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+                 f"load average {load:.1f} at the end", "",
+                 "| measure | baseline | baseline median (spread) | storykit median (spread) | ratio | target | |",
+                 "| --- | --- | --- | --- | --- | --- | --- |"]
+        for row in self.rows:
+            if not row.ours:
+                lines.append(f"| {row.what} | {row.baseline} | — | — | — | | {row.note} |")
+                continue
+            ratio = f"{row.ratio():.2f}×" if row.base else "—"
+            verdict = "" if row.meets is None else ("meets" if row.meets(row) else "**misses**")
+            note = f"{'; ' if verdict else ''}{row.note}" if row.note else ""
+            lines.append(f"| {row.what} | {row.baseline} | {_stat(row.base, row.unit)} | {_stat(row.ours, row.unit)} "
+                         f"| {ratio} | {row.target} | {verdict}{note} |")
+        return "\n".join(lines)
+
+
+def _stat(values: list[float], unit: str) -> str:
+    if not values:
+        return "—"
+    scale, digits = {"ms": (1000.0, 1), "s": (1.0, 3)}.get(unit, (1.0, 1))
+    shown = [v * scale for v in values]
+    median = statistics.median(shown)
+    if len(shown) == 1:
+        return f"{median:.{digits}f} {unit}"
+    return f"{median:.{digits}f} {unit} ({min(shown):.{digits}f}–{max(shown):.{digits}f})"
+
+
+def plan(bench: Bench, sizes: list[int]) -> list[tuple[str, Callable[[], object]]]:
+    """The steps of a run, in order, each with what it prints while running."""
+    quick, workdir = bench.quick, bench.workdir
+    seeds: dict[tuple[str, str], str] = {}
+    built: dict[int, Path] = {}
+    medians: dict[int, dict[str, float]] = {}
+    near = min(sizes, key=lambda size: abs(size - 1000))  # the project the absolute targets are measured in
+
+    def project(size: int) -> None:
+        built[size] = workdir / f"stories-{size}"
+        build.build_project(built[size], size, seeds, bench.storykit, bench.env)
+        medians[size] = bench.listing(built[size], size)
+
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("start-up", bench.startup),
+        ("seed stories (real red/green/complete cycles)",
+         lambda: seeds.update(build.make_seeds(workdir, bench.storykit, bench.env))),
+    ]
+    steps += [(f"{size:,} stories: build, list, tracker, check", lambda size=size: project(size)) for size in sizes]
+    steps.append(("growth", lambda: bench.growth(medians)))
+    steps += [(f"500 branches ({layout} objects)", lambda layout=layout: bench.branches(built[near], layout))
+              for layout in ("packed", "loose")]
+    steps.append(("test tax, 1 s suite", lambda: bench.test_tax(built[near], 1.0, 3 if quick else 7)))
+    if not quick:
+        steps.append(("test tax, 15 s suite", lambda: bench.test_tax(built[near], 15.0, 3)))
+        largest = max(sizes)
+        if largest != near:
+            steps.append((f"test tax at {largest:,} stories",
+                          lambda: bench.test_tax(built[largest], 1.0, 5, target=False)))
+            steps.append((f"500 branches at {largest:,} stories",
+                          lambda: bench.branches(built[largest], "packed", target=False)))
+    steps.append(("memory", lambda: bench.memory(built[near], 20 if quick else 100)))
+    return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (CI)")
+    parser.add_argument("--sizes", help="comma-separated project sizes (default 1000,10000; quick 100,1000)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([100, 1000] if args.quick else [1000, 10000])
+    workdir = Path(tempfile.mkdtemp(prefix="storykit-bench-"))
+    bench = Bench(args.quick, workdir)
+    started = time.monotonic()
+    code = 0
+    try:
+        for label, step in plan(bench, sizes):
+            print(f"[{time.monotonic() - started:6.1f} s] {label}", file=sys.stderr, flush=True)
+            step()
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        print(f"bench: a command failed: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        print(bench.report())
+        kept = f"kept in {workdir}" if args.keep else "removed"
+        print(f"[{time.monotonic() - started:6.1f} s] done; work folder {kept}", file=sys.stderr)
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
