@@ -29,6 +29,8 @@ COMMANDS = {
     "show": "storykit.commands.show:show",
     "tracker": "storykit.commands.tracker:tracker_cmd",
     "demo": "storykit.commands.demo:demo",
+    "renumber": "storykit.commands.renumber:renumber",
+    "merge-tracker": "storykit.commands.merge_tracker:merge_tracker",  # hidden: git's merge driver
 }
 ALIASES = {"status": "list", "ls": "list"}
 
