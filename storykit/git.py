@@ -147,6 +147,11 @@ def show_commit(root: Path, sha: str) -> str:
     return _git(root, "show", "--stat", "--format=%h %s", sha)
 
 
+def commit_files(root: Path, sha: str) -> list[str]:
+    """The paths one commit changed (relative to the repository's top)."""
+    return [p for p in _git(root, "show", "--name-only", "--format=", sha).splitlines() if p]
+
+
 # -- merge driver support: reading the three sides of a merge without touching the work tree --
 
 def git_dir(root: Path) -> Path:

@@ -50,6 +50,7 @@ class Completed:
     commit_summary: str = ""
     not_committed: str | None = None
     notes: list[str] = field(default_factory=list)
+    result: runner.RunResult | None = None  # the final test run
 
 
 def today() -> str:
@@ -406,4 +407,4 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
                 raise
             summary = git.show_commit(project.root, sha)
     reason = None if will_commit else ("--no-commit" if not commit else blocker)
-    return Completed(fresh.id, path, sha, summary, reason)
+    return Completed(fresh.id, path, sha, summary, reason, result=result)

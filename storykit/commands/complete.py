@@ -16,9 +16,11 @@ from storykit.cli import project_from
 @click.option("--no-commit", is_flag=True, help="Record completion without committing.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Kill the final test run after this long.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON document (docs/json.md) on stdout; the test output goes to stderr.")
 @click.pass_context
 def complete(ctx: click.Context, story: str, by: str | None, actual: str | None, no_commit: bool,
-             timeout: float | None) -> None:
+             timeout: float | None, as_json: bool) -> None:
     """Finish a green STORY: re-run its tests, check it, record it, commit.
 
     Refuses while its tests fail or boxes in Tasks, Acceptance Criteria or
@@ -28,13 +30,42 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
     """
     from storykit.lifecycle import complete as finish
 
+    if as_json:
+        from storykit import jsonout
+
+        jsonout.enable("complete")
     project = project_from(ctx)
     done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,
-                  echo=sys.stdout.buffer)
+                  echo=sys.stderr.buffer if as_json else sys.stdout.buffer)
     sys.stdout.flush()
+    if as_json:
+        _emit(project, done)
+        click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}"
+                   + (f"; committed {done.commit[:10]}" if done.commit else f"; not committed ({done.not_committed})"),
+                   err=True)
+        return
     click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}")
     if done.commit:
         click.echo(f"Committed {done.commit[:10]}:")
         click.echo(done.commit_summary.rstrip())
     else:
         click.echo(f"Not committed ({done.not_committed}).")
+
+
+def _emit(project, done) -> None:  # type: ignore[no-untyped-def]
+    from storykit import git, jsonout
+    from storykit.story import load_meta
+
+    meta = load_meta(done.path)
+    jsonout.emit("complete", {
+        "id": done.story_id,
+        "path": project.rel(done.path),
+        "status": meta.get("status"),
+        "completed": meta.get("completed"),
+        "completed_by": meta.get("completed_by"),
+        "actual": meta.get("actual"),
+        "commit": done.commit,
+        "committed_files": git.commit_files(project.root, done.commit) if done.commit else [],
+        "not_committed": done.not_committed,
+        "run": jsonout.run_fields(done.result) if done.result else None,
+    })

@@ -10,13 +10,23 @@ from storykit.story import STATUSES
 
 @click.command("list")
 @click.option("--status", "status", type=click.Choice(STATUSES), help="Only stories in this status.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md) instead of the table.")
 @click.pass_context
-def list_stories(ctx: click.Context, status: str | None) -> None:
+def list_stories(ctx: click.Context, status: str | None, as_json: bool) -> None:
     """List the stories: id, status, title, track and agent."""
+    if as_json:
+        from storykit import jsonout
+
+        jsonout.enable("list")
     project = project_from(ctx)
+    entries = [e for e in project.entries() if status is None or e.meta.get("status") == status]
+    if as_json:
+        blocks = jsonout.blocks_map(project)
+        jsonout.emit("list", {"filter": {"status": status},
+                              "stories": [jsonout.story_fields(project, e.path, e.meta, blocks) for e in entries]})
+        return
     rows = [(e.id, str(e.meta["status"]), str(e.meta.get("title", "")), str(e.meta.get("track") or ""),
-             str(e.meta.get("agent") or "")) for e in project.entries()
-            if status is None or e.meta.get("status") == status]
+             str(e.meta.get("agent") or "")) for e in entries]
     if not rows:
         click.echo("No stories" + (f" with status {status}" if status else "") + ".", err=True)
         return

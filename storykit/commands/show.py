@@ -51,13 +51,36 @@ def _next_step(story_id: str, status: str) -> str:
     }[status]
 
 
+def as_json(project, story) -> dict:  # type: ignore[no-untyped-def]
+    """The ``show --json`` document's fields (docs/json.md)."""
+    from storykit import jsonout, regions
+
+    fields = jsonout.story_fields(project, story.path, story.meta)
+    fields.update({
+        "completed_by": story.meta.get("completed_by"),
+        "runs": {phase: jsonout.recorded_run(run) for phase, run in story.runs.items()},
+        "unticked": [{"section": section, "item": item} for section, item in regions.unticked(story.body)],
+        "next": _next_step(story.id, story.status),
+        "warnings": list(story.warnings),
+    })
+    return {"story": fields}
+
+
 @click.command()
 @click.argument("story")
+@click.option("--json", "json_", is_flag=True, help="Print one JSON document (docs/json.md).")
 @click.pass_context
-def show(ctx: click.Context, story: str) -> None:
+def show(ctx: click.Context, story: str, json_: bool) -> None:
     """Show one STORY's state and a summary of its evidence."""
+    if json_:
+        from storykit import jsonout
+
+        jsonout.enable("show")
     project = project_from(ctx)
     loaded = project.load(story)
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if json_:
+        jsonout.emit("show", as_json(project, loaded))
+        return
     click.echo("\n".join(summary_lines(project, loaded)))
