@@ -88,14 +88,9 @@ class Project:
     def entries(self) -> list[Entry]:
         """Every story's front matter, sorted by id (read once, front matter only)."""
         if self._entries is None:
-            self.use_entries([Entry(p, load_meta(p)) for p in self.story_files()])
-        assert self._entries is not None
+            self._entries = sorted((Entry(p, load_meta(p)) for p in self.story_files()),
+                                   key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
         return self._entries
-
-    def use_entries(self, entries: list[Entry]) -> None:
-        """Take these stories instead of reading the folder (the merge driver renders the
-        tracker of stories that are in git's merged trees, not yet on disk)."""
-        self._entries = sorted(entries, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
 
     def blocks(self, story_id: str) -> list[str]:
         """The stories that depend on ``story_id`` (derived, never stored)."""
@@ -103,3 +98,8 @@ class Project:
 
     def titles(self) -> dict[str, str]:
         return {e.id: str(e.meta.get("title", "")) for e in self.entries()}
+
+    def use_entries(self, entries: list[Entry]) -> None:
+        """Take these stories instead of reading the folder (the merge driver renders the
+        tracker of stories that are in git's merged trees, not yet on disk)."""
+        self._entries = sorted(entries, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
