@@ -23,14 +23,14 @@ COMMANDS = {
     "init": "storykit.commands.init:init",
     "templates": "storykit.commands.templates:templates",
     "new": "storykit.commands.new:new",
+    "renumber": "storykit.commands.renumber:renumber",
+    "merge-tracker": "storykit.commands.merge_tracker:merge_tracker",  # hidden: git's merge driver
     "run-tests": "storykit.commands.run_tests:run_tests",
     "complete": "storykit.commands.complete:complete",
     "list": "storykit.commands.listing:list_stories",
     "show": "storykit.commands.show:show",
     "tracker": "storykit.commands.tracker:tracker_cmd",
     "demo": "storykit.commands.demo:demo",
-    "renumber": "storykit.commands.renumber:renumber",
-    "merge-tracker": "storykit.commands.merge_tracker:merge_tracker",  # hidden: git's merge driver
 }
 ALIASES = {"status": "list", "ls": "list"}
 

@@ -99,54 +99,6 @@ def files_in_all_refs(root: Path, folder: str) -> list[str]:
     return [line for line in proc.stdout.splitlines() if line] if proc.returncode == 0 else []
 
 
-def commit_blockers(root: Path) -> str | None:
-    """Why a commit cannot be made here now, or None."""
-    top = toplevel(root)
-    if top is None:
-        return "not a git repository"
-    git_dir = Path(_git(top, "rev-parse", "--absolute-git-dir").strip())
-    for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
-                         ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert")):
-        if (git_dir / marker).exists():
-            return f"{what} is in progress: finish or abort it first"
-    if subprocess.run(["git", "symbolic-ref", "-q", "HEAD"], cwd=top, capture_output=True).returncode != 0:
-        return "HEAD is detached: check out a branch first (git switch -c NAME)"
-    for key in ("user.name", "user.email"):
-        if not _git(top, "config", "--get", key, check=False).strip() and not os.environ.get(
-            "GIT_AUTHOR_NAME" if key == "user.name" else "GIT_AUTHOR_EMAIL"
-        ):
-            return f"git has no {key}: set it with git config {key} \"...\""
-    return None
-
-
-def commit(root: Path, paths: list[Path], message: str) -> str:
-    """Stage ``paths`` (files storykit wrote) and commit them with what the user had
-    already staged.  On failure the index is restored exactly and GitError raised."""
-    import git
-
-    top = toplevel(root)
-    if top is None:
-        raise GitError("not a git repository")
-    repo = git.Repo(top)
-    saved_index = _git(top, "write-tree").strip()
-    try:
-        repo.git.add("--", *[str(p) for p in paths])
-        repo.git.commit("-m", message)
-    except git.GitCommandError as exc:
-        _git(top, "read-tree", saved_index)
-        detail = (exc.stderr or exc.stdout or "").strip().replace("stderr: ", "").strip("'\n ")
-        last = detail.splitlines()[-1].strip() if detail else f"exit {exc.status}"
-        raise GitError(f"git commit failed: {last}", hint="the story was left as it was; fix this and run complete again") from None
-    finally:
-        repo.close()
-    return _git(top, "rev-parse", "HEAD").strip()
-
-
-def show_commit(root: Path, sha: str) -> str:
-    """``git show --stat`` of one commit, for the user to see what was committed."""
-    return _git(root, "show", "--stat", "--format=%h %s", sha)
-
-
 def commit_files(root: Path, sha: str) -> list[str]:
     """The paths one commit changed (relative to the repository's top)."""
     return [p for p in _git(root, "show", "--name-only", "--format=", sha).splitlines() if p]
@@ -239,3 +191,51 @@ def merge_file(root: Path, current: Path, base: Path, other: Path) -> int:
     number of conflicts, as ``git merge-file`` returns it."""
     return subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs",
                            str(current), str(base), str(other)], cwd=root, capture_output=True).returncode
+
+
+def commit_blockers(root: Path) -> str | None:
+    """Why a commit cannot be made here now, or None."""
+    top = toplevel(root)
+    if top is None:
+        return "not a git repository"
+    git_dir = Path(_git(top, "rev-parse", "--absolute-git-dir").strip())
+    for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
+                         ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert")):
+        if (git_dir / marker).exists():
+            return f"{what} is in progress: finish or abort it first"
+    if subprocess.run(["git", "symbolic-ref", "-q", "HEAD"], cwd=top, capture_output=True).returncode != 0:
+        return "HEAD is detached: check out a branch first (git switch -c NAME)"
+    for key in ("user.name", "user.email"):
+        if not _git(top, "config", "--get", key, check=False).strip() and not os.environ.get(
+            "GIT_AUTHOR_NAME" if key == "user.name" else "GIT_AUTHOR_EMAIL"
+        ):
+            return f"git has no {key}: set it with git config {key} \"...\""
+    return None
+
+
+def commit(root: Path, paths: list[Path], message: str) -> str:
+    """Stage ``paths`` (files storykit wrote) and commit them with what the user had
+    already staged.  On failure the index is restored exactly and GitError raised."""
+    import git
+
+    top = toplevel(root)
+    if top is None:
+        raise GitError("not a git repository")
+    repo = git.Repo(top)
+    saved_index = _git(top, "write-tree").strip()
+    try:
+        repo.git.add("--", *[str(p) for p in paths])
+        repo.git.commit("-m", message)
+    except git.GitCommandError as exc:
+        _git(top, "read-tree", saved_index)
+        detail = (exc.stderr or exc.stdout or "").strip().replace("stderr: ", "").strip("'\n ")
+        last = detail.splitlines()[-1].strip() if detail else f"exit {exc.status}"
+        raise GitError(f"git commit failed: {last}", hint="the story was left as it was; fix this and run complete again") from None
+    finally:
+        repo.close()
+    return _git(top, "rev-parse", "HEAD").strip()
+
+
+def show_commit(root: Path, sha: str) -> str:
+    """``git show --stat`` of one commit, for the user to see what was committed."""
+    return _git(root, "show", "--stat", "--format=%h %s", sha)
