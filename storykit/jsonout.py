@@ -5,15 +5,17 @@ when a field changes meaning or disappears; new fields may be added within a
 version), ``kind`` (what it describes: the command's name, or ``"error"``) and
 ``ok``.  Field names are stable and documented in docs/json.md.  A command that
 prints JSON prints nothing else on stdout: test output and human messages go to
-stderr.  A command calls ``enable(name)`` once it knows it will print JSON, so the
-CLI's error boundary can turn a refusal or an error into an ``"error"`` document.
+stderr.  A command calls ``enable(name)`` first thing: from then on ``sys.stdout``
+is stderr (so every human message, and the live test output that is echoed to
+``sys.stdout.buffer``, lands there) and only ``emit`` writes to the real stdout; the
+CLI's error boundary turns a refusal or an error into an ``"error"`` document.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from storykit.project import Project
@@ -21,17 +23,29 @@ if TYPE_CHECKING:
 
 VERSION = 1
 _command: str | None = None
+_stdout: TextIO | None = None  # the real stdout while a command answers in JSON
+_redirect: TextIO | None = None  # what sys.stdout was set to meanwhile
 
 
 def enable(command: str) -> None:
-    """This invocation of ``command`` answers in JSON (also when it fails)."""
-    global _command
+    """This invocation of ``command`` answers in JSON (also when it fails): keep the
+    real stdout for the document and send everything else printed to stderr."""
+    global _command, _stdout, _redirect
     _command = command
+    if _stdout is None:
+        _stdout, _redirect = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr
 
 
 def reset() -> None:
-    global _command
-    _command = None
+    """Back to plain output (the CLI calls it at the start of each invocation)."""
+    global _command, _stdout, _redirect
+    # Restore only our own redirect: an embedding caller (click's CliRunner) may have
+    # put its own stdout back already.
+    if _stdout is not None and sys.stdout is _redirect:
+        sys.stdout.flush()
+        sys.stdout = _stdout
+    _command = _stdout = _redirect = None
 
 
 def active() -> str | None:
@@ -47,8 +61,10 @@ def emit(kind: str, data: dict[str, Any], *, ok: bool = True) -> None:
     """Print one document (indented, UTF-8, keys in the order given) on stdout."""
     import json
 
-    sys.stdout.write(json.dumps(document(kind, data, ok=ok), ensure_ascii=False, indent=2) + "\n")
-    sys.stdout.flush()
+    sys.stdout.flush()  # what went to stderr so far comes first
+    stream = _stdout or sys.stdout
+    stream.write(json.dumps(document(kind, data, ok=ok), ensure_ascii=False, indent=2) + "\n")
+    stream.flush()
 
 
 def emit_error(exit_code: int, category: str, reason: str, hint: str | None) -> None:

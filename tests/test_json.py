@@ -145,6 +145,7 @@ def test_complete_json(project: Project) -> None:
     assert result.exit_code == 0, result.stderr
     doc = parse(result.stdout)
     assert "2 passed" in result.stderr  # the final run's live output
+    assert "storykit: STORY-001 is done" in result.stderr and "Committed " in result.stderr  # the human lines
     assert list(doc) == ["version", "kind", "ok", "id", "path", "status", "completed", "completed_by", "actual",
                          "commit", "committed_files", "not_committed", "run"]
     assert doc["status"] == "done" and doc["completed_by"] == "agent-7"

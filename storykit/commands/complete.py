@@ -30,20 +30,16 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
     """
     from storykit.lifecycle import complete as finish
 
-    if as_json:
+    if as_json:  # from here on stdout is stderr: the live test output and messages go there
         from storykit import jsonout
 
         jsonout.enable("complete")
     project = project_from(ctx)
     done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,
-                  echo=sys.stderr.buffer if as_json else sys.stdout.buffer)
+                  echo=sys.stdout.buffer)
     sys.stdout.flush()
     if as_json:
         _emit(project, done)
-        click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}"
-                   + (f"; committed {done.commit[:10]}" if done.commit else f"; not committed ({done.not_committed})"),
-                   err=True)
-        return
     click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}")
     if done.commit:
         click.echo(f"Committed {done.commit[:10]}:")

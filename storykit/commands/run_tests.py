@@ -30,14 +30,12 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     """
     from storykit.lifecycle import run_tests as run
 
-    if as_json:
+    if as_json:  # from here on stdout is stderr: the live test output and messages go there
         from storykit import jsonout
 
         jsonout.enable("run-tests")
     project = project_from(ctx)
-    # Under --json, stdout holds the document alone: the live test output goes to stderr.
-    echo = sys.stderr.buffer if as_json else sys.stdout.buffer
-    outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=echo, force=force)
+    outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force)
     sys.stdout.flush()
     if as_json:
         _emit(project, outcome)
@@ -45,7 +43,7 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
         where = f" (full log: {outcome.log})" if outcome.log else ""
         click.echo(f"Refused: {outcome.verdict.reason}{where}", err=True)
         ctx.exit(1)
-    click.echo(f"storykit: {outcome.verdict.reason}; recorded in {project.rel(outcome.path)}", err=as_json)
+    click.echo(f"storykit: {outcome.verdict.reason}; recorded in {project.rel(outcome.path)}")
 
 
 def _emit(project, outcome) -> None:  # type: ignore[no-untyped-def]
