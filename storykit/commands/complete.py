@@ -7,45 +7,7 @@ import sys
 import click
 
 from storykit.cli import project_from
-
-
-@click.command()
-@click.argument("story")
-@click.option("--by", help="Who completed it (default: git user.name).")
-@click.option("--actual", help="Actual time spent, e.g. \"1.5h\" (default: first red to now).")
-@click.option("--no-commit", is_flag=True, help="Record completion without committing.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Kill the final test run after this long.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON document (docs/json.md) on stdout; the test output goes to stderr.")
-@click.pass_context
-def complete(ctx: click.Context, story: str, by: str | None, actual: str | None, no_commit: bool,
-             timeout: float | None, as_json: bool) -> None:
-    """Finish a green STORY: re-run its tests, check it, record it, commit.
-
-    Refuses while its tests fail or boxes in Tasks, Acceptance Criteria or
-    the Completion Checklist are unticked (items storykit verifies itself it
-    ticks).  Commits the story, the tracker and whatever you have staged, with
-    the configured message (default "feat: <title> (<id>)").
-    """
-    from storykit.lifecycle import complete as finish
-
-    if as_json:  # from here on stdout is stderr: the live test output and messages go there
-        from storykit import jsonout
-
-        jsonout.enable("complete")
-    project = project_from(ctx)
-    done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,
-                  echo=sys.stdout.buffer)
-    sys.stdout.flush()
-    if as_json:
-        _emit(project, done)
-    click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}")
-    if done.commit:
-        click.echo(f"Committed {done.commit[:10]}:")
-        click.echo(done.commit_summary.rstrip())
-    else:
-        click.echo(f"Not committed ({done.not_committed}).")
+from storykit.commands._jsonflag import json_option
 
 
 def _emit(project, done) -> None:  # type: ignore[no-untyped-def]
@@ -65,3 +27,38 @@ def _emit(project, done) -> None:  # type: ignore[no-untyped-def]
         "not_committed": done.not_committed,
         "run": jsonout.run_fields(done.result) if done.result else None,
     })
+
+
+@click.command()
+@json_option("complete")
+@click.argument("story")
+@click.option("--by", help="Who completed it (default: git user.name).")
+@click.option("--actual", help="Actual time spent, e.g. \"1.5h\" (default: first red to now).")
+@click.option("--no-commit", is_flag=True, help="Record completion without committing.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Kill the final test run after this long.")
+@click.pass_context
+def complete(ctx: click.Context, story: str, by: str | None, actual: str | None, no_commit: bool,
+             timeout: float | None) -> None:
+    """Finish a green STORY: re-run its tests, check it, record it, commit.
+
+    Refuses while its tests fail or boxes in Tasks, Acceptance Criteria or
+    the Completion Checklist are unticked (items storykit verifies itself it
+    ticks).  Commits the story, the tracker and whatever you have staged, with
+    the configured message (default "feat: <title> (<id>)").
+    """
+    from storykit import jsonout
+    from storykit.lifecycle import complete as finish
+
+    project = project_from(ctx)
+    done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,
+                  echo=sys.stdout.buffer)
+    sys.stdout.flush()
+    if jsonout.active():  # then stdout is stderr: the live output and messages went there
+        _emit(project, done)
+    click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}")
+    if done.commit:
+        click.echo(f"Committed {done.commit[:10]}:")
+        click.echo(done.commit_summary.rstrip())
+    else:
+        click.echo(f"Not committed ({done.not_committed}).")

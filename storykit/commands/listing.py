@@ -5,22 +5,21 @@ from __future__ import annotations
 import click
 
 from storykit.cli import project_from
+from storykit.commands._jsonflag import json_option
 from storykit.story import STATUSES
 
 
 @click.command("list")
+@json_option("list")
 @click.option("--status", "status", type=click.Choice(STATUSES), help="Only stories in this status.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md) instead of the table.")
 @click.pass_context
-def list_stories(ctx: click.Context, status: str | None, as_json: bool) -> None:
+def list_stories(ctx: click.Context, status: str | None) -> None:
     """List the stories: id, status, title, track and agent."""
-    if as_json:
-        from storykit import jsonout
+    from storykit import jsonout
 
-        jsonout.enable("list")
     project = project_from(ctx)
     entries = [e for e in project.entries() if status is None or e.meta.get("status") == status]
-    if as_json:
+    if jsonout.active():
         blocks = jsonout.blocks_map(project)
         jsonout.emit("list", {"filter": {"status": status},
                               "stories": [jsonout.story_fields(project, e.path, e.meta, blocks) for e in entries]})

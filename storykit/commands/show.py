@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from storykit.cli import project_from
+from storykit.commands._jsonflag import json_option
 
 
 def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
@@ -71,20 +72,18 @@ def as_json(project, story) -> dict:  # type: ignore[no-untyped-def]
 
 
 @click.command()
+@json_option("show")
 @click.argument("story")
-@click.option("--json", "json_", is_flag=True, help="Print one JSON document (docs/json.md).")
 @click.pass_context
-def show(ctx: click.Context, story: str, json_: bool) -> None:
+def show(ctx: click.Context, story: str) -> None:
     """Show one STORY's state and a summary of its evidence."""
-    if json_:
-        from storykit import jsonout
+    from storykit import jsonout
 
-        jsonout.enable("show")
     project = project_from(ctx)
     loaded = project.load(story)
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if json_:
+    if jsonout.active():
         jsonout.emit("show", as_json(project, loaded))
         return
     click.echo("\n".join(summary_lines(project, loaded)))
