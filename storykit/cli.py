@@ -31,6 +31,7 @@ COMMANDS = {
     "show": "storykit.commands.show:show",
     "tracker": "storykit.commands.tracker:tracker_cmd",
     "demo": "storykit.commands.demo:demo",
+    "verify": "storykit.commands.verify:verify",
 }
 ALIASES = {"status": "list", "ls": "list"}
 
