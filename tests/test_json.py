@@ -83,7 +83,8 @@ def test_run_tests_json_red_as_a_subprocess_keeps_stdout_pure(project: Project) 
     assert "storykit: STORY-001 is red" in result.stderr
     assert doc["kind"] == "run-tests" and doc["ok"] is True
     assert list(doc) == ["version", "kind", "ok", "id", "path", "refused", "status", "phase", "reason", "notes",
-                         "log", "run"]
+                         "log", "commit", "left_out", "run"]
+    assert doc["commit"] is None and doc["left_out"] == []
     assert doc["id"] == "STORY-001" and doc["refused"] is False
     assert doc["status"] == "red" and doc["phase"] == "red"
     assert doc["reason"] == "STORY-001 is red: 2 of 2 tests fail, as TDD expects before implementing"
@@ -182,3 +183,22 @@ def test_docs_describe_every_field(project: Project) -> None:
     missing = {k for k in set().union(*map(keys, docs)) if "::" not in k} - documented
     assert not missing, f"fields not in docs/json.md: {sorted(missing)}"
     assert "`version`" in text and "\"version\": 1" in text
+
+
+def test_run_tests_json_with_commit_names_the_commit(project: Project) -> None:
+    project.new()
+    project.tests_file("feature", failing=2)
+    result = project.run("run-tests", "1", "--commit", "--json")
+    assert result.exit_code == 0, result.output
+    doc = parse(result.stdout)
+    assert doc["commit"] == project.git("rev-parse", "HEAD").strip()
+    assert "Committed " in result.stderr  # the human lines went to stderr
+
+
+def test_a_bad_option_after_json_is_a_json_error(project: Project) -> None:
+    project.new()
+    result = project.run("run-tests", "1", "--json", "--timeout", "soon")
+    assert result.exit_code == 2
+    doc = parse(result.stdout)
+    assert doc["kind"] == "error" and doc["command"] == "run-tests" and doc["error"] == "usage"
+    assert "soon" in doc["reason"]

@@ -10,25 +10,6 @@ from storykit.cli import project_from
 from storykit.commands._jsonflag import json_option
 
 
-def _emit(project, done) -> None:  # type: ignore[no-untyped-def]
-    from storykit import git, jsonout
-    from storykit.story import load_meta
-
-    meta = load_meta(done.path)
-    jsonout.emit("complete", {
-        "id": done.story_id,
-        "path": project.rel(done.path),
-        "status": meta.get("status"),
-        "completed": meta.get("completed"),
-        "completed_by": meta.get("completed_by"),
-        "actual": meta.get("actual"),
-        "commit": done.commit,
-        "committed_files": git.commit_files(project.root, done.commit) if done.commit else [],
-        "not_committed": done.not_committed,
-        "run": jsonout.run_fields(done.result) if done.result else None,
-    })
-
-
 @click.command()
 @json_option("complete")
 @click.argument("story")
@@ -62,3 +43,22 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
         click.echo(done.commit_summary.rstrip())
     else:
         click.echo(f"Not committed ({done.not_committed}).")
+
+
+def _emit(project, done) -> None:  # type: ignore[no-untyped-def]
+    from storykit import git, jsonout
+    from storykit.story import load_meta
+
+    meta = load_meta(done.path)
+    jsonout.emit("complete", {
+        "id": done.story_id,
+        "path": project.rel(done.path),
+        "status": meta.get("status"),
+        "completed": meta.get("completed"),
+        "completed_by": meta.get("completed_by"),
+        "actual": meta.get("actual"),
+        "commit": done.commit,
+        "committed_files": git.commit_files(project.root, done.commit) if done.commit else [],
+        "not_committed": done.not_committed,
+        "run": jsonout.run_fields(done.result) if done.result else None,
+    })

@@ -10,25 +10,6 @@ from storykit.cli import project_from
 from storykit.commands._jsonflag import json_option
 
 
-def _emit(project, outcome) -> None:  # type: ignore[no-untyped-def]
-    from storykit import jsonout
-    from storykit.story import load_meta
-
-    verdict = outcome.verdict
-    meta = load_meta(outcome.path)
-    jsonout.emit("run-tests", {
-        "id": outcome.story_id,
-        "path": project.rel(outcome.path),
-        "refused": verdict.refused,
-        "status": meta.get("status"),
-        "phase": verdict.phase,
-        "reason": verdict.reason,
-        "notes": list(verdict.notes),
-        "log": outcome.log,
-        "run": jsonout.run_fields(outcome.result) if outcome.result else None,
-    }, ok=not verdict.refused)
-
-
 @click.command(context_settings={"ignore_unknown_options": True})
 @json_option("run-tests")
 @click.argument("story")
@@ -76,3 +57,24 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     if outcome.left_out:
         shown = ", ".join(outcome.left_out[:5]) + (f" (and {len(outcome.left_out) - 5} more)" if len(outcome.left_out) > 5 else "")
         click.echo(f"Not in that commit (uncommitted changes): {shown}", err=True)
+
+
+def _emit(project, outcome) -> None:  # type: ignore[no-untyped-def]
+    from storykit import jsonout
+    from storykit.story import load_meta
+
+    verdict = outcome.verdict
+    meta = load_meta(outcome.path)
+    jsonout.emit("run-tests", {
+        "id": outcome.story_id,
+        "path": project.rel(outcome.path),
+        "refused": verdict.refused,
+        "status": meta.get("status"),
+        "phase": verdict.phase,
+        "reason": verdict.reason,
+        "notes": list(verdict.notes),
+        "log": outcome.log,
+        "commit": outcome.commit,
+        "left_out": list(outcome.left_out),
+        "run": jsonout.run_fields(outcome.result) if outcome.result else None,
+    }, ok=not verdict.refused)
