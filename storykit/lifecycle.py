@@ -53,7 +53,6 @@ class Completed:
     commit_summary: str = ""
     not_committed: str | None = None
     notes: list[str] = field(default_factory=list)
-    result: runner.RunResult | None = None  # the final test run
 
 
 def today() -> str:
@@ -430,4 +429,4 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
                 raise
             summary = git.show_commit(project.root, sha)
     reason = None if will_commit else ("--no-commit" if not commit else blocker)
-    return Completed(fresh.id, path, sha, summary, reason, result=result)
+    return Completed(fresh.id, path, sha, summary, reason)

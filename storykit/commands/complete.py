@@ -35,14 +35,14 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
     done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,
                   echo=sys.stdout.buffer)
     sys.stdout.flush()
-    if jsonout.active():  # then stdout is stderr: the live output and messages went there
-        _emit(project, done)
     click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}")
     if done.commit:
         click.echo(f"Committed {done.commit[:10]}:")
         click.echo(done.commit_summary.rstrip())
     else:
         click.echo(f"Not committed ({done.not_committed}).")
+    if jsonout.active():  # then stdout is stderr: the live output and the lines above went there
+        _emit(project, done)
 
 
 def _emit(project, done) -> None:  # type: ignore[no-untyped-def]
@@ -60,5 +60,6 @@ def _emit(project, done) -> None:  # type: ignore[no-untyped-def]
         "commit": done.commit,
         "committed_files": git.commit_files(project.root, done.commit) if done.commit else [],
         "not_committed": done.not_committed,
-        "run": jsonout.run_fields(done.result) if done.result else None,
+        "notes": list(done.notes),
+        "run": jsonout.recorded_run((meta.get("runs") or {}).get("final") or {}),
     })
