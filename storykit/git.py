@@ -137,6 +137,7 @@ def hash_files(root: Path, paths: list[Path]) -> list[str]:
 
 
 def merge_bases(root: Path, one: str, other: str) -> list[str]:
+    """Every best common ancestor of two commits (more than one in a criss-cross history)."""
     return _git(root, "merge-base", "--all", one, other, check=False).split()
 
 

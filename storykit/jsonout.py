@@ -54,6 +54,7 @@ def active() -> str | None:
 
 
 def document(kind: str, data: dict[str, Any], *, ok: bool = True) -> dict[str, Any]:
+    """The envelope (``version``, ``kind``, ``ok``) followed by ``data``'s fields."""
     return {"version": VERSION, "kind": kind, "ok": ok, **data}
 
 

@@ -53,6 +53,7 @@ def driver_command() -> str:
 
 
 def attributes_line(config: Config) -> str:
+    """The ``.gitattributes`` line that sends the tracker to the driver (C-quoted if needed)."""
     pattern = config.tracker
     if any(ch.isspace() or ch in '"\\' for ch in pattern):
         pattern = '"' + pattern.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -93,6 +94,8 @@ def register(config: Config) -> tuple[list[str], str | None]:
 
 @dataclass(frozen=True)
 class Sides:
+    """The commits of a merge in progress: merge base, ours (HEAD) and theirs."""
+
     base: str
     ours: str
     theirs: str

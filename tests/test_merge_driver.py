@@ -213,3 +213,11 @@ def test_merge_in_a_project_below_the_repository_root(bare: Project) -> None:
     assert "regenerated app/STORY_TRACKER.md from the merged stories" in merged.stderr
     assert_clean_and_current(app)
     assert tracker_ids(app) == ["STORY-001", "STORY-002"]
+
+
+def test_the_driver_command_is_hidden_and_init_documents_its_options(invoke) -> None:
+    top = invoke("--help")
+    assert top.exit_code == 0 and "merge-tracker" not in top.output and "renumber" in top.output
+    init = invoke("init", "--help")
+    assert "--merge-driver" in init.output and "--agents" in init.output
+    assert "storykit init --merge-driver" in " ".join(init.output.split())
