@@ -121,6 +121,7 @@ Commands:
   init       Make this directory a storykit project.
   templates  List the story templates, with a one-line description of each.
   new        Create a story from TEMPLATE and add it to the tracker.
+  renumber   Give story OLD the id NEW (default: the next free id).
   run-tests  Run STORY's tests and record the evidence.
   complete   Finish a green STORY: re-run its tests, check it, record it,...
   list       List the stories: id, status, title, track and agent.
@@ -155,6 +156,7 @@ Commands:
   init       Make this directory a storykit project.
   templates  List the story templates, with a one-line description of each.
   new        Create a story from TEMPLATE and add it to the tracker.
+  renumber   Give story OLD the id NEW (default: the next free id).
   run-tests  Run STORY's tests and record the evidence.
   complete   Finish a green STORY: re-run its tests, check it, record it, commit.
   list       List the stories: id, status, title, track and agent.
