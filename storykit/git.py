@@ -92,14 +92,13 @@ def diff_trees(root: Path, old: str, new: str, exclude: list[str]) -> list[FileC
 
 
 def files_in_all_refs(root: Path, folder: str) -> list[str]:
-    """Every ``.md`` file directly under ``folder`` (relative to ``root``) at the tip of any
-    branch, remote-tracking branch, tag or stash, as paths from the repository's top.
+    """Every ``.md`` file ever added directly under ``folder`` (relative to ``root``)
+    on any branch, remote-tracking branch or tag, as paths from the repository's top:
+    one ``git log`` over all refs, not one call per ref.
 
-    One ``git rev-list --objects --no-walk --all``: each distinct tree is read once,
-    so the cost follows the number of refs, not the length of the history (a
-    path-limited ``git log --all`` diffs every commit ever made: 1.6 s against
-    0.27 s for 3,000 commits and 500 branches; docs/performance.md).  No pathspec:
-    with ``--no-walk`` one hides a branch whose last commit did not touch the folder.
+    Its cost is the number of commits that touched the folder times the folder's
+    size (git diffs each against its parent): about 0.1 s for 500 branches of a
+    1,000-story project (docs/performance.md).
     """
     top = toplevel(root)
     if top is None:
@@ -110,17 +109,14 @@ def files_in_all_refs(root: Path, folder: str) -> list[str]:
         return []
     base = posixpath.normpath(posixpath.join(prefix, folder)) + "/"
     proc = subprocess.run(
-        ["git", "rev-list", "--objects", "--no-walk", "--all"],
-        cwd=top, capture_output=True, text=True, stdin=subprocess.DEVNULL, errors="replace",
+        ["git", "log", "--all", "--format=", "--name-only", "--diff-filter=AR", "--", folder],
+        cwd=root, capture_output=True, text=True, stdin=subprocess.DEVNULL, errors="replace",
     )
     if proc.returncode != 0:
         return []
-    found = []
-    for line in proc.stdout.splitlines():
-        path = line.partition(" ")[2]
-        if path.startswith(base) and path.endswith(".md") and "/" not in path[len(base):]:
-            found.append(path)
-    return found
+    # The pathspec also matches sub-folders; only the folder's own files are stories.
+    return [path for path in proc.stdout.splitlines()
+            if path.startswith(base) and path.endswith(".md") and "/" not in path[len(base):]]
 
 
 def commit_files(root: Path, sha: str) -> list[str]:

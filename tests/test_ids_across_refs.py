@@ -1,4 +1,5 @@
-"""New ids are above every id at the tip of any ref (git.files_in_all_refs: one git call)."""
+"""New ids are above every id on any ref (git.files_in_all_refs, one git call): the
+folder's own files only, whatever the branch's last commit touched."""
 
 from __future__ import annotations
 
