@@ -1,7 +1,7 @@
-"""A cache of the stories' front matter in ``.storykit/`` (git-ignored).
+"""A cache of the stories' front matter in ``.storykit/cache/`` (git-ignored).
 
 Parsing YAML is what a listing of 10,000 stories costs (docs/performance.md);
-with this cache, a story whose file is unchanged is not read at all.
+with this cache, a story whose file is unchanged is not parsed at all.
 
 The rules that keep it correct:
 - An entry is used only while its file has the same size and ``mtime_ns`` as
@@ -14,29 +14,39 @@ The rules that keep it correct:
   hit returns exactly what parsing would (YAML dates or integer keys are simply
   parsed every time).
 - A missing, corrupt, foreign or older-format cache file is ignored and rebuilt;
-  failing to write it is ignored too: the cache may make storykit faster, never
+  failing to write one is ignored too: the cache may make storykit faster, never
   make a command fail.
-- It is written through a temporary file and ``os.replace``, so a reader sees
-  the old file or the new one, never half of one.
+- Files are written through a temporary file and ``os.replace``, so a reader
+  sees the old file or the new one, never half of one.
+
+The entries are spread over ``SHARDS`` files by a hash of the story's file name,
+so a command that changed one story rewrites a sixteenth of the cache, not all.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from storykit import __version__
 
-FORMAT = 1
-FILE_NAME = "front-matter.json"
+FORMAT = 2
+SHARDS = 16
 RACY_NS = 2_000_000_000
 
 Meta = dict[str, Any]
+
+
+def shard_of(name: str) -> int:
+    """The shard a story file's entry lives in (stable across runs and machines)."""
+    return zlib.crc32(name.encode("utf-8")) % SHARDS
 
 
 class MetaCache:
@@ -44,22 +54,36 @@ class MetaCache:
 
     One pass over the folder: :meth:`meta` for each file, then :meth:`save`.  A
     later pass in the same process (after storykit wrote a story) starts from
-    what was saved, without reading the file again.
+    what was saved, without reading the files again.
     """
 
     def __init__(self, state_dir: Path, folder: Path) -> None:
         self.state_dir = state_dir
-        self.path = state_dir / "cache" / FILE_NAME
         self.folder = str(folder)
-        self._stored = self._read()
+        self._stored: dict[str, list[Any]] = {}
+        for index in range(SHARDS):
+            self._stored.update(self._read(self.path(index)))
         self._hits: dict[str, list[Any]] = {}
         self._misses: dict[str, list[Any]] = {}
 
-    def _read(self) -> dict[str, Any]:
+    def path(self, index: int) -> Path:
+        return self.state_dir / "cache" / f"front-matter-{index:02d}.json"
+
+    def _read(self, path: Path) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
+            raw = path.read_bytes()
+        except OSError:
             return {}
+        # Decoding builds many objects and no cycles: the collector would only slow it.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            data = json.loads(raw)
+        except ValueError:  # not UTF-8, not JSON
+            return {}
+        finally:
+            if enabled:
+                gc.enable()
         if (not isinstance(data, dict) or data.get("format") != FORMAT or data.get("storykit") != __version__
                 or data.get("folder") != self.folder or not isinstance(data.get("entries"), dict)):
             return {}
@@ -80,31 +104,40 @@ class MetaCache:
         return meta
 
     def save(self) -> None:
-        """Write the cache if it changed: the entries read now, nothing else."""
+        """Write the shards that changed: new entries, or entries of deleted files.
+
+        A story just written (too fresh to store) rewrites nothing: its stale entry
+        stays until its shard is written again, and is a miss meanwhile."""
         fresh = time.time_ns() - RACY_NS
         new = {name: entry for name, entry in self._misses.items() if entry[1] < fresh and _exact(entry[2])}
+        gone = self._stored.keys() - self._hits.keys() - self._misses.keys()
+        dirty = {shard_of(name) for name in new.keys() | gone}
         entries = {**self._hits, **new}
-        changed = bool(new) or self._hits.keys() != self._stored.keys()
         self._stored, self._hits, self._misses = entries, {}, {}
-        if not changed:
+        if not dirty:
             return
-        data = {"format": FORMAT, "storykit": __version__, "folder": self.folder,
-                "entries": dict(sorted(entries.items()))}
+        shards: dict[int, dict[str, list[Any]]] = {index: {} for index in dirty}
+        for name in sorted(entries):
+            index = shard_of(name)
+            if index in shards:
+                shards[index][name] = entries[name]
         try:
-            self._write(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+            for index, part in shards.items():
+                data = {"format": FORMAT, "storykit": __version__, "folder": self.folder, "entries": part}
+                self._write(self.path(index), json.dumps(data, ensure_ascii=False).encode("utf-8"))
         except OSError:
             pass  # read-only checkout, full disk: simply no cache
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, path: Path, data: bytes) -> None:
         if not self.state_dir.is_dir():
             self.state_dir.mkdir(parents=True)
             (self.state_dir / ".gitignore").write_text("*\n", encoding="utf-8")  # as `storykit init` does
-        self.path.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=self.path.parent)
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.replace(tmp, self.path)
+            os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -21,12 +21,23 @@ def age(path: Path, ns: int = OLD) -> int:
     return ns
 
 
-def cache_file(project: Project) -> Path:
-    return project.root / ".storykit" / "cache" / cache.FILE_NAME
+def shard_files(project: Project) -> list[Path]:
+    return sorted((project.root / ".storykit" / "cache").glob("front-matter-*.json"))
+
+
+def shard_file(project: Project, name: str) -> Path:
+    return project.root / ".storykit" / "cache" / f"front-matter-{cache.shard_of(name):02d}.json"
 
 
 def cached_names(project: Project) -> set[str]:
-    return set(json.loads(cache_file(project).read_text(encoding="utf-8"))["entries"])
+    return {name for path in shard_files(project) for name in json.loads(path.read_text(encoding="utf-8"))["entries"]}
+
+
+def edit_shards(project: Project, change) -> None:  # type: ignore[no-untyped-def]
+    for path in shard_files(project):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(json.dumps(data), encoding="utf-8")
 
 
 def entries(project: Project) -> dict[str, str]:
@@ -106,34 +117,74 @@ def test_a_deleted_story_leaves_the_cache(stories: Project) -> None:
 
 @pytest.mark.parametrize("content", [
     b"\x00\xff not json at all",
-    b'{"format": 1, "entries": {',
+    b'{"format": 2, "entries": {',
     b"[1, 2, 3]",
     b'{"format": 999, "storykit": "0", "folder": "x", "entries": {}}',
 ])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(stories: Project, content: bytes) -> None:
     entries(stories)
-    cache_file(stories).write_bytes(content)
+    for path in shard_files(stories):
+        path.write_bytes(content)
     assert entries(stories) == {"STORY-001": "Add tags", "STORY-002": "Add users"}
     assert cached_names(stories) == {"STORY-001-add-tags.md", "STORY-002-add-users.md"}
 
 
 def test_a_cache_entry_of_the_wrong_shape_is_a_miss(stories: Project) -> None:
     entries(stories)
-    data = json.loads(cache_file(stories).read_text(encoding="utf-8"))
-    size, mtime, _ = data["entries"]["STORY-001-add-tags.md"]
-    data["entries"]["STORY-001-add-tags.md"] = [size, mtime, "not a mapping"]
-    data["entries"]["STORY-002-add-users.md"] = [1, 2]
-    cache_file(stories).write_text(json.dumps(data), encoding="utf-8")
+
+    def damage(data: dict) -> None:
+        found = data["entries"]
+        if "STORY-001-add-tags.md" in found:
+            found["STORY-001-add-tags.md"][2] = "not a mapping"
+        if "STORY-002-add-users.md" in found:
+            found["STORY-002-add-users.md"] = [1, 2]
+
+    edit_shards(stories, damage)
     assert entries(stories) == {"STORY-001": "Add tags", "STORY-002": "Add users"}
 
 
 def test_a_cache_of_another_folder_is_not_used(stories: Project) -> None:
     entries(stories)
-    data = json.loads(cache_file(stories).read_text(encoding="utf-8"))
-    data["folder"] = "/elsewhere/stories"
-    data["entries"]["STORY-001-add-tags.md"][2]["title"] = "From elsewhere"
-    cache_file(stories).write_text(json.dumps(data), encoding="utf-8")
-    assert entries(stories)["STORY-001"] == "Add tags"
+
+    def move(data: dict) -> None:
+        data["folder"] = "/elsewhere/stories"
+        for entry in data["entries"].values():
+            entry[2]["title"] = "From elsewhere"
+
+    edit_shards(stories, move)
+    assert entries(stories) == {"STORY-001": "Add tags", "STORY-002": "Add users"}
+
+
+def test_a_changed_story_rewrites_only_its_shard(project: Project) -> None:
+    for number in range(1, 13):
+        assert project.new(title=f"Story {number}").exit_code == 0
+    paths = sorted((project.root / "stories").glob("*.md"))
+    for path in paths:
+        age(path)
+    entries(project)
+    shards = {path.name: path.stat().st_mtime_ns for path in shard_files(project)}
+    assert len(shards) > 2  # the stories are spread over several shards
+    for path in shard_files(project):
+        age(path)
+    changed = paths[0]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("title: Story 1", "title: Story one"),
+                       encoding="utf-8")
+    age(changed, OLD + 7)
+    assert entries(project)["STORY-001"] == "Story one"
+    rewritten = [path.name for path in shard_files(project) if path.stat().st_mtime_ns != OLD]
+    assert rewritten == [shard_file(project, changed.name).name]
+
+
+def test_a_story_too_fresh_to_store_rewrites_nothing(stories: Project) -> None:
+    entries(stories)
+    for path in shard_files(stories):
+        age(path)
+    path = stories.story_path("STORY-001")
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Add tags", "title: Add more tags"),
+                    encoding="utf-8")
+    assert entries(stories)["STORY-001"] == "Add more tags"
+    assert all(shard.stat().st_mtime_ns == OLD for shard in shard_files(stories))
+    assert entries(stories)["STORY-001"] == "Add more tags"  # the stale entry on disk is a miss
 
 
 def test_front_matter_json_cannot_hold_is_parsed_every_time(stories: Project) -> None:
@@ -151,7 +202,7 @@ def test_the_cache_stays_out_of_git(stories: Project) -> None:
     stories.git("add", "-A")
     stories.git("commit", "-q", "-m", "stories")
     stories.run("list")
-    assert cache_file(stories).is_file()
+    assert shard_files(stories)
     assert stories.git("status", "--porcelain") == ""
 
 
@@ -162,7 +213,7 @@ def test_a_missing_state_folder_is_recreated_git_ignored(stories: Project) -> No
         path.rmdir() if path.is_dir() else path.unlink()
     (stories.root / ".storykit").rmdir()
     assert stories.run("list").exit_code == 0
-    assert cache_file(stories).is_file()
+    assert shard_files(stories)
     assert stories.git("status", "--porcelain") == ""
 
 
