@@ -1,8 +1,15 @@
-"""The tracker: its dependency graph names exactly the stories that have an edge; its links work."""
+"""The tracker: its dependency graph names exactly the stories that have an edge, its links
+work, and its fast paths give what the plain rules give."""
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from conftest import Project
+from storykit import tracker
 
 
 def test_graph_lists_linked_stories_only(project: Project) -> None:
@@ -24,3 +31,16 @@ def test_links_lead_from_the_tracker_to_the_stories(project: Project) -> None:
     project.write("storykit.toml", config)
     assert project.new(title="Linked").exit_code == 0
     assert "| [STORY-001](../../stories/STORY-001-linked.md) |" in project.read("docs/status/TRACKER.md")
+
+
+@given(st.none() | st.text() | st.lists(st.text(), max_size=4) | st.integers() | st.floats(allow_nan=False))
+def test_cell_fast_path_equals_the_plain_rule(value: object) -> None:
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value if value is not None else "")
+    assert tracker._cell(value) == (re.sub(r"\s+", " ", text).replace("|", "\\|").strip() or "—")
+
+
+@given(st.text(alphabet="0123456789.-– tohursminwdHMD", max_size=20))
+def test_hours_is_the_same_cached_or_not(text: str) -> None:
+    expected = tracker._hours.__wrapped__(text) if text else None
+    assert tracker.hours(text) == expected
+    assert tracker.hours(text) == expected  # the second time from the cache
