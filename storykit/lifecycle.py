@@ -14,6 +14,7 @@ import getpass
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from storykit import evidence, git, ids, regions, runner, tracker, workflow
@@ -217,11 +218,21 @@ def _keep_log(project: Project, story_id: str, phase: str) -> str | None:
     return project.rel(target)
 
 
+def _load(path: Path, warn: Callable[[str], None] | None) -> Story:
+    """Load a story and pass its warnings (unknown front-matter keys) to ``warn``."""
+    story = load(path)
+    if warn is not None:
+        for warning in story.warnings:
+            warn(warning)
+    return story
+
+
 def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra: list[str] | None = None,
-              echo: BinaryIO | None = None, force: bool = False) -> RunOutcome:
+              echo: BinaryIO | None = None, force: bool = False,
+              warn: Callable[[str], None] | None = None) -> RunOutcome:
     """Run a story's tests and move it to red or green if the evidence allows."""
     path = project.find(ref)
-    story = load(path)
+    story = _load(path, warn)
     notes = _preflight(project, story, force)
     tree_before = git.snapshot(project.root)
     commit = git.head(project.root)
@@ -328,11 +339,12 @@ def _who(project: Project, story: Story) -> str:
 
 def complete(project: Project, ref: str, *, by: str | None = None, actual: str | None = None,
              commit: bool = True, extra: list[str] | None = None, timeout: float | None = None,
-             echo: BinaryIO | None = None) -> Completed:
+             echo: BinaryIO | None = None, warn: Callable[[str], None] | None = None) -> Completed:
     """Re-run the tests, check the story, record completion, and commit."""
     path = project.find(ref)
-    story = load(path)
-    regions.require(story.id, story.body, (evidence.SECTION, *regions.CHECKED_SECTIONS))
+    story = _load(path, warn)
+    regions.require(story.id, story.body, (evidence.SECTION, *regions.CHECKED_SECTIONS),
+                    ("Status", *regions.COMPLETION_FIELDS))
     if story.status not in ("green", "validated"):
         hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
                 "red": "make its tests pass with 'storykit run-tests' first"}[story.status]

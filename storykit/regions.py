@@ -20,11 +20,21 @@ COMPLETION_FIELDS = ("Last Updated", "Completed By", "Actual Time")
 TAG = "<!-- storykit:"
 
 
+# The headings as the templates write them, and why storykit needs each one.
+_HEADINGS = {
+    evidence.SECTION: ("Test Results (MANDATORY)", "storykit writes the test evidence under it"),
+    "Tasks": ("Tasks (TDD Order)", "storykit checks its boxes before done"),
+    "Acceptance Criteria": ("Acceptance Criteria", "storykit checks its boxes before done"),
+    "Completion Checklist": ("Completion Checklist", "storykit checks its boxes before done"),
+}
+
+
 def _missing_section(story_id: str, name: str, doc: Document) -> StorykitError:
     found = ", ".join(doc.titles()) or "none"
+    heading, why = _HEADINGS.get(name, (name, "storykit needs it"))
     return StorykitError(
         f"{story_id} has no '## {name}' section (found: {found})",
-        hint=f"restore the heading '## {name}' from git or the template, then run again",
+        hint=f"restore the heading '## {heading}' ({why}) from git or the template, then run again",
     )
 
 
@@ -35,13 +45,15 @@ def _missing_field(story_id: str, label: str) -> StorykitError:
     )
 
 
-def require(story_id: str, body: str, sections: tuple[str, ...] = (evidence.SECTION,)) -> Document:
-    """Parse the body and insist that storykit's regions are present."""
+def require(story_id: str, body: str, sections: tuple[str, ...] = (evidence.SECTION,),
+            fields: tuple[str, ...] = ("Status",)) -> Document:
+    """Parse the body and insist that storykit's regions are present (checked before
+    any test runs, so a hand-edited story is refused before the run, not after)."""
     doc = Document(body)
     for name in sections:
         if doc.section(name) is None:
             raise _missing_section(story_id, name, doc)
-    for label in ("Status",):
+    for label in fields:
         if doc.field_line(label) is None:
             raise _missing_field(story_id, label)
     return doc

@@ -214,6 +214,7 @@ def run(
         result = _execute(command, cwd, env, log_path, timeout, output_lines, echo)
         if command_template is None:
             _read_plugin_report(report, result)
+            _require_pytest(command[0], result)
         else:
             from storykit.junit import read_junit
 
@@ -221,6 +222,19 @@ def run(
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _require_pytest(python: str, result: RunResult) -> None:
+    """Raise when the project's Python turned out to have no pytest.
+
+    Told from the run itself (exit 1, no report, Python's own message), not from a
+    probe before it: a probe would cost a second interpreter start on every run.
+    """
+    if result.exit_code == 1 and result.report == "missing" and "No module named pytest" in result.excerpt:
+        raise StorykitError(
+            f"the project's Python ({python}) has no pytest",
+            hint=f"install it there ('{python} -m pip install pytest'), or activate the environment that has it",
+        )
 
 
 def _execute(
@@ -244,13 +258,18 @@ def _execute(
             stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
-    except FileNotFoundError:
+    except OSError as exc:
         if log:
             log.close()
-        raise StorykitError(
-            f"the test command '{command[0]}' was not found",
-            hint="install it, or fix test_command in the config",
-        ) from None
+            log_path.unlink(missing_ok=True)  # type: ignore[union-attr]
+        if isinstance(exc, FileNotFoundError):
+            problem, fix = "was not found", "install it"
+        elif isinstance(exc, PermissionError):
+            problem, fix = "is not executable", "make it executable (chmod +x)"
+        else:
+            problem, fix = f"could not be started ({exc.strerror})", "check it"
+        raise StorykitError(f"the test command '{command[0]}' {problem}",
+                            hint=f"{fix}, or fix test_command in the config") from None
     timed_out = False
     assert process.stdout is not None
     fd = process.stdout.fileno()

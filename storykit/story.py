@@ -205,7 +205,8 @@ def validate_meta(meta: dict[str, Any], path: Path) -> list[str]:
             )
     for key in ("min_tests", "timeout"):
         value = meta.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not 0 <= value < float("inf")):  # nan and inf are not numbers of seconds
             raise StorykitError(f"{path}: front matter '{key}' must be a non-negative number, not {value!r}")
     runs = meta.get("runs")
     if runs is not None and not isinstance(runs, dict):

@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from storykit.cli import project_from
+from storykit.cli import SECONDS, project_from
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("story")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("--timeout", type=SECONDS, metavar="SECONDS",
               help="Kill the test run (and everything it started) after this long; never a pass.")
 @click.option("--force", is_flag=True, help="Run even though a dependency is not done (recorded in the story).")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
@@ -29,7 +29,8 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     from storykit.lifecycle import run_tests as run
 
     project = project_from(ctx)
-    outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force)
+    outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force,
+                  warn=lambda w: click.echo(f"warning: {w}", err=True))
     sys.stdout.flush()
     if outcome.verdict.refused:
         where = f" (full log: {outcome.log})" if outcome.log else ""
