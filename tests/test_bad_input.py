@@ -220,6 +220,27 @@ def test_owned_section_deleted(story: Project) -> None:
                     f"under it) from git or the template, then run again")
 
 
+def test_unclosed_block_in_test_results_is_refused(story: Project) -> None:
+    """A fence opened by hand in Test Results would make that section reach to the end
+    of the file; rewriting it would delete every section after it."""
+    edit(story, "### TDD Cycle Evidence\n", "### TDD Cycle Evidence\n\n````\n")
+    story.tests_file("feature", failing=2)
+    refused(story, "run-tests", "1", code=2,
+            message="Error: STORY-001: in its '## Test Results' section the block opened by '````' is never closed, "
+                    "and storykit rewrites that whole section; close the block before the next section (or restore "
+                    "the section from git), then run again")
+
+
+def test_comment_hiding_sections_in_test_results_is_refused(story: Project) -> None:
+    edit(story, "### TDD Cycle Evidence\n", "### TDD Cycle Evidence\n\n<!-- draft\n")
+    edit(story, "## Handoff Notes\n", "-->\n\n## Handoff Notes\n")
+    story.tests_file("feature", failing=2)
+    refused(story, "run-tests", "1", code=2,
+            message="Error: STORY-001: in its '## Test Results' section '## Expected Outputs' is hidden inside a code "
+                    "block or HTML comment, and storykit rewrites that whole section; close the block before the "
+                    "next section (or restore the section from git), then run again")
+
+
 def test_status_line_deleted(story: Project) -> None:
     edit(story, "**Status:** 🔴 Not Started\n", "")
     story.tests_file("feature", failing=2)
