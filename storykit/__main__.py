@@ -16,9 +16,19 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"storykit {__version__}\n")
         return 0
+    import signal
+
+    # SIGTERM ends storykit like Ctrl-C does: the test run's whole process tree is
+    # stopped and nothing is written (Python's default would just die, leaving the
+    # processes the tests started running).
+    signal.signal(signal.SIGTERM, _terminate)
     from storykit.cli import run
 
     return run(args)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

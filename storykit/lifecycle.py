@@ -10,6 +10,7 @@ run leaves every file as it was.
 
 from __future__ import annotations
 
+import functools
 import getpass
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -84,7 +85,36 @@ def new_story(
     min_tests: int | None = None,
     dry_run: bool = False,
 ) -> Created:
-    """Render a new story from a template, write it, and update the tracker."""
+    """Render a new story from a template, write it, and update the tracker.
+
+    The id is chosen and the file written under the project lock, so two ``new``
+    running at once never take the same id.
+    """
+    build = functools.partial(_new_story, project, template, title, tests=tests, story_id=story_id, track=track,
+                              agent=agent, estimate=estimate, depends=depends, variables=variables,
+                              min_tests=min_tests, dry_run=dry_run)
+    if dry_run:
+        return build()
+    with project_lock(project.config.state_path):
+        project._entries = None  # the stories as they are now, under the lock
+        return build()
+
+
+def _new_story(
+    project: Project,
+    template: str,
+    title: str,
+    *,
+    tests: list[str],
+    story_id: str | None,
+    track: str | None,
+    agent: str | None,
+    estimate: str | None,
+    depends: list[str] | None,
+    variables: dict[str, str] | None,
+    min_tests: int | None,
+    dry_run: bool,
+) -> Created:
     config = project.config
     if not title.strip():
         raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
@@ -134,14 +164,13 @@ def new_story(
     path = config.stories_path / f"{story_id}-{ids.slugify(title)}.md"
     if dry_run:
         return Created(story_id, path, text, written=False)
-    with project_lock(config.state_path):
-        if path.exists():
-            raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
-        write_text_atomic(path, text)
-        project._entries = None
-        for dep in dependencies:  # their derived "Blocks:" line now names this story
-            _refresh_blocks(project, entries[dep].path)
-        tracker.write(project)
+    if path.exists():
+        raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
+    write_text_atomic(path, text)
+    project._entries = None
+    for dep in dependencies:  # their derived "Blocks:" line now names this story
+        _refresh_blocks(project, entries[dep].path)
+    tracker.write(project)
     return Created(story_id, path, text, written=True)
 
 
@@ -209,12 +238,14 @@ def execute(project: Project, story: Story, extra: list[str], timeout: float | N
     return result, shown
 
 
-def _keep_log(project: Project, story_id: str, phase: str) -> str | None:
+def _keep_log(project: Project, story_id: str, phase: str, result: runner.RunResult | None = None) -> str | None:
     latest = _log_path(project, story_id, "latest")
     if not latest.exists():
         return None
     target = _log_path(project, story_id, phase)
     latest.replace(target)
+    if result is not None:  # the excerpt's "[N lines cut; full log: ...]" names the kept log
+        result.excerpt = result.excerpt.replace(f"full log: {latest}]", f"full log: {project.rel(target)}]")
     return project.rel(target)
 
 
@@ -249,9 +280,10 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         log = _keep_log(project, story.id, "refused")
         return RunOutcome(story.id, path, verdict, result, log)
     phase = verdict.phase or "red"
-    log = _keep_log(project, story.id, phase)
+    log = _keep_log(project, story.id, phase, result)
     run = evidence.record(result, commit=commit, tree=tree_before, digest_value=digest, log=log, command=shown)
     with project_lock(project.config.state_path):
+        project._entries = None  # other stories may have changed while the tests ran
         fresh = load(path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})",
@@ -276,6 +308,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         body = _touch(fresh.id, body)
         fresh.meta, fresh.body = meta, body
         write_text_atomic(path, fresh.text())
+        project._entries = None  # the tracker shows this story as just written
         tracker.write(project)
     return RunOutcome(story.id, path, verdict, result, log)
 
@@ -380,6 +413,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
     final.pop("tests")  # the green run holds them; the final run only confirms the counts
     will_commit = commit and blocker is None
     with project_lock(project.config.state_path):
+        project._entries = None  # other stories may have changed while the tests ran
         fresh = load(path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})", hint="run complete again")

@@ -167,16 +167,57 @@ def _plugin_dir(workdir: Path) -> Path:
     return target
 
 
-def _stop(process: subprocess.Popen[bytes], first: int = signal.SIGTERM, grace: float = 3.0) -> None:
-    """End the test run's whole process group: ``first``, then SIGKILL after ``grace``."""
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, from /proc (Linux; elsewhere none are found).
+
+    A test may start a process in a session of its own, outside the run's process
+    group; ``killpg`` would miss it, so the tree is walked as well.
+    """
+    children: dict[int, list[int]] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()  # the name in (...) may hold spaces
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _signal_tree(pid: int, tree: list[int], signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, first)
+        os.killpg(pid, signum)
+    for member in tree:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(member, signum)
+
+
+def _stop(process: subprocess.Popen[bytes], first: int = signal.SIGTERM, grace: float = 3.0) -> None:
+    """End the test run's whole process tree: its process group and every process
+    below it, ``first``, then SIGKILL after ``grace``."""
+    tree = _descendants(process.pid)
+    _signal_tree(process.pid, tree, first)
     try:
         process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         pass
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+    # Processes started meanwhile are in the tree now; the pid list is taken before
+    # the kill so a reused pid is not hit (the window is the grace period at most).
+    tree = list(dict.fromkeys(tree + (_descendants(process.pid) if process.poll() is None else [])))
+    _signal_tree(process.pid, tree, signal.SIGKILL)
     process.wait()
 
 
