@@ -31,16 +31,17 @@ def toplevel(root: Path) -> Path | None:
     """The work tree containing ``root``, or None outside git (or without git)."""
     try:
         proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True,
-                              text=True, stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         return None
-    return Path(proc.stdout.strip()) if proc.returncode == 0 else None
+    # Bytes decoded as the file system does, so a non-ASCII path works whatever the locale.
+    return Path(os.fsdecode(proc.stdout.strip())) if proc.returncode == 0 else None
 
 
 def head(root: Path) -> str | None:
     """The commit HEAD points to, or None (no commits yet, or not a repository)."""
     proc = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=root, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
+                          text=True, encoding="utf-8", errors="replace", stdin=subprocess.DEVNULL)
     return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
@@ -94,7 +95,7 @@ def files_in_all_refs(root: Path, folder: str) -> list[str]:
         return []
     proc = subprocess.run(
         ["git", "log", "--all", "--format=", "--name-only", "--diff-filter=AR", "--", folder],
-        cwd=root, capture_output=True, text=True, stdin=subprocess.DEVNULL, errors="replace",
+        cwd=root, capture_output=True, text=True, stdin=subprocess.DEVNULL, encoding="utf-8", errors="replace",
     )
     return [line for line in proc.stdout.splitlines() if line] if proc.returncode == 0 else []
 

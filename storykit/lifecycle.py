@@ -364,7 +364,7 @@ def _who(project: Project, story: Story) -> str:
 
     try:
         name = subprocess.run(["git", "config", "user.name"], cwd=project.root, capture_output=True,
-                              text=True).stdout.strip()
+                              text=True, encoding="utf-8", errors="replace").stdout.strip()
     except FileNotFoundError:
         name = ""
     return name or str(story.meta.get("agent") or "") or getpass.getuser()

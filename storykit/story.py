@@ -229,8 +229,9 @@ def dump_front(meta: dict[str, Any], newline: str = "\n") -> str:
 
     ordered = {key: meta[key] for key in KEYS if key in meta}
     ordered.update((key, value) for key, value in meta.items() if key not in ordered)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text = yaml.dump(ordered, Dumper=dumper, sort_keys=False, allow_unicode=True,
+    # The pure-Python dumper: libyaml's writes characters beyond U+FFFF (emoji in a
+    # title) as "\U0001F534" escapes; the output is otherwise the same, ~1 ms a story.
+    text = yaml.dump(ordered, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True,
                      default_flow_style=False, width=1000)
     front = f"---\n{text}---\n"
     return front.replace("\n", newline) if newline != "\n" else front
