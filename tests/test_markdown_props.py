@@ -42,12 +42,14 @@ free_line = st.one_of(st.sampled_from(HOSTILE_LINES), st.text(_CHAR, max_size=30
 
 
 @st.composite
-def fenced_block(draw: st.DrawFn) -> str:
-    """A closed code block, with backticks or tildes, that may hold anything."""
+def fenced_block(draw: st.DrawFn, hostile: bool = True) -> str:
+    """A closed code block, with backticks or tildes, that may hold anything (but,
+    unless ``hostile``, no line that looks like a ``#``/``##`` heading)."""
     char = draw(st.sampled_from("`~"))
     marker = char * draw(st.integers(3, 6))
     info = draw(st.sampled_from(["", "python", "text red", "md"]))
-    body = [line for line in draw(st.lists(free_line, max_size=5)) if not line.lstrip(" ").startswith(char * 3)]
+    body = [line for line in draw(st.lists(free_line, max_size=5)) if not line.lstrip(" ").startswith(char * 3)
+            and (hostile or not re.match(r" {0,3}#{1,2}(\s|$)", line))]
     return "\n".join([marker + info, *body, marker])
 
 
@@ -63,7 +65,7 @@ def block(draw: st.DrawFn, hostile: bool = True) -> str:
     if kind == "heading":
         return "#" * draw(st.integers(1, 6)) + " " + (draw(st.text(_CHAR, max_size=20)).strip() or "Heading")
     if kind == "fence":
-        return draw(fenced_block())
+        return draw(fenced_block(hostile))
     if kind == "html":
         return "\n".join(["<div>", *draw(st.lists(st.sampled_from(["x", "| a |", *hidden]), max_size=3)), "</div>"])
     if kind == "comment":
