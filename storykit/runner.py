@@ -331,8 +331,11 @@ def _execute(
                 if log:
                     log.write(chunk)
                 if echo is not None:
-                    echo.write(chunk)
-                    echo.flush()
+                    try:
+                        echo.write(chunk)
+                        echo.flush()
+                    except OSError:  # the reader went away (| head): the run goes on, unseen
+                        echo = None
                 continue
             if deadline is not None and time.monotonic() >= deadline:
                 timed_out = True

@@ -222,6 +222,23 @@ def test_fifty_megabytes_of_output(red: Project, tmp_path: Path) -> None:
     print(f"\n{FLOOD_MB} MB of output: storykit peak RSS {peak_mb:.1f} MB, {elapsed:.1f} s")
 
 
+def test_reader_going_away_does_not_stop_the_run(story: Project) -> None:
+    """storykit run-tests 1 | head -1: the live echo stops, the run is still recorded."""
+    story.write("tests/test_feature.py", "def test_feature_0():\n    print('x' * 100 + '\\n' * 3000)\n    assert False\n"
+                                         "def test_feature_1():\n    assert False\n")
+    process = start(story, "run-tests", "1", "--", "-s", stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=60)
+    # click ends a command whose stdout was closed with exit 1, quietly; what matters
+    # is that the run was not cut short: it finished and was recorded.
+    assert process.returncode == 1, stderr
+    assert stderr == ""
+    assert meta(story)["status"] == "red"
+    assert "\n" * 50 in (story.root / ".storykit/logs/STORY-001-red.log").read_text()
+
+
 # -- hostile output ------------------------------------------------------------------------------
 
 HOSTILE = r'''
