@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import functools
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from storykit import evidence, git, ids, regions, runner, tracker, workflow
