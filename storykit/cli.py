@@ -109,6 +109,12 @@ def run(args: list[str]) -> int:
         click.echo("\nInterrupted; no file was changed.", err=True)
         _json_error(130, "interrupted", "interrupted; no file was changed", None)
         return 130
+    except click.UsageError as exc:
+        # One line, like every other error: what is wrong, and where the help is.
+        message = " ".join(exc.format_message().split())
+        where = exc.ctx.command_path if exc.ctx is not None else "storykit"
+        click.echo(f"Error: {message}{'' if message.endswith('.') else '.'} (see '{where} --help')", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         _json_error(exc.exit_code, "usage", exc.format_message(), None)
@@ -133,6 +139,31 @@ def _json_error(exit_code: int, category: str, reason: str, hint: str | None) ->
 
 def main() -> None:
     sys.exit(run(sys.argv[1:]))
+
+
+class Seconds(click.ParamType):
+    """A positive, finite number of seconds (``--timeout``); nan and inf are refused."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        import math
+
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if number <= 0:
+            self.fail(f"{value} is not a positive number of seconds", param, ctx)
+        return number
+
+
+SECONDS = Seconds()
 
 
 def project_from(ctx: click.Context) -> Any:

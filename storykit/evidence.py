@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storykit.markdown import Document, fence
+from storykit.markdown import Document, code_span, fence
 from storykit.workflow import percent
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def _run_lines(run: dict[str, Any]) -> list[str]:
     where = f" at commit `{commit[:10]}`" if commit else " (no git commit)"
     return [
         f"- Run: {shown_time(run.get('at'))}{where}, exit code {run.get('exit_code')}, {run.get('duration', 0):g} s",
-        f"- Command: `{run.get('command', '')}`",
+        f"- Command: {code_span(str(run.get('command', '')))}",
         f"- Result: {_counts_line(run)}",
     ]
 
@@ -109,8 +109,8 @@ def _why_table(run: dict[str, Any]) -> list[str]:
         return []
     rows = ["", "| Test | Outcome | Why |", "| --- | --- | --- |"]
     for node, parts in failing[:_WHY_ROWS]:
-        why = parts[1] if len(parts) > 1 else ""
-        rows.append(f"| `{node}` | {parts[0]} | {why.replace('|', '/')} |".replace("``", "` `"))
+        why = " ".join((parts[1] if len(parts) > 1 else "").split()).replace("|", "/")
+        rows.append(f"| {code_span(node.replace('|', '/'))} | {parts[0]} | {why} |")
     if len(failing) > _WHY_ROWS:
         rows.append(f"| … and {len(failing) - _WHY_ROWS} more | | |")
     return rows
@@ -121,7 +121,7 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
     runs = meta.get("runs") or {}
     red, green, final, validation = runs.get("red"), runs.get("green"), runs.get("final"), runs.get("validate")
     tests = meta.get("tests") or []
-    test_files = ", ".join(f"`{t}`" for t in tests) or "tests marked `@pytest.mark.story`"
+    test_files = ", ".join(code_span(t) for t in tests) or "tests marked `@pytest.mark.story`"
     out = ["### TDD Cycle Evidence", "", "_Written by storykit from the recorded test runs; do not edit by hand._", ""]
 
     out += ["**Step 1: Tests Written First** ✅"]
@@ -142,13 +142,13 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
     changes = (green or {}).get("changes")
     if green and changes is not None:
         files = changes.get("files") or []
-        out += [f"- Files modified: {', '.join(f'`{f}`' for f in files) if files else 'none'}",
+        out += [f"- Files modified: {', '.join(code_span(f) for f in files) if files else 'none'}",
                 f"- Lines changed: ~{changes.get('added', 0) + changes.get('deleted', 0)} lines "
                 f"(+{changes.get('added', 0)} −{changes.get('deleted', 0)})"]
         edited = changes.get("test_files") or []
         if edited:
             out += [f"- ⚠️ Test files edited between red and green: "
-                    + ", ".join(f"`{t['path']}` (+{t['added']} −{t['deleted']})" for t in edited)]
+                    + ", ".join(f"{code_span(t['path'])} (+{t['added']} −{t['deleted']})" for t in edited)]
     elif green:
         out += ["- Files modified: not recorded (no git history to compare the red and green runs)"]
     else:
@@ -170,7 +170,7 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
     if validation:
         out += ["", "**Validation** ✅"]
         for item in validation.get("commands", []):
-            out.append(f"- `{item['command']}`: exit code {item['exit_code']}")
+            out.append(f"- {code_span(str(item['command']))}: exit code {item['exit_code']}")
         out += _output_block("validate", outputs, validation)
 
     out += ["", f"**STATUS**: {_status_text(meta.get('status', 'not-started'), red, green)}", "", "---", ""]

@@ -10,7 +10,9 @@ run leaves every file as it was.
 
 from __future__ import annotations
 
+import functools
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -86,7 +88,36 @@ def new_story(
     min_tests: int | None = None,
     dry_run: bool = False,
 ) -> Created:
-    """Render a new story from a template, write it, and update the tracker."""
+    """Render a new story from a template, write it, and update the tracker.
+
+    The id is chosen and the file written under the project lock, so two ``new``
+    running at once never take the same id.
+    """
+    build = functools.partial(_new_story, project, template, title, tests=tests, story_id=story_id, track=track,
+                              agent=agent, estimate=estimate, depends=depends, variables=variables,
+                              min_tests=min_tests, dry_run=dry_run)
+    if dry_run:
+        return build()
+    with project_lock(project.config.state_path):
+        project._entries = None  # the stories as they are now, under the lock
+        return build()
+
+
+def _new_story(
+    project: Project,
+    template: str,
+    title: str,
+    *,
+    tests: list[str],
+    story_id: str | None,
+    track: str | None,
+    agent: str | None,
+    estimate: str | None,
+    depends: list[str] | None,
+    variables: dict[str, str] | None,
+    min_tests: int | None,
+    dry_run: bool,
+) -> Created:
     config = project.config
     if not title.strip():
         raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
@@ -136,14 +167,13 @@ def new_story(
     path = config.stories_path / f"{story_id}-{ids.slugify(title)}.md"
     if dry_run:
         return Created(story_id, path, text, written=False)
-    with project_lock(config.state_path):
-        if path.exists():
-            raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
-        write_text_atomic(path, text)
-        project._entries = None
-        for dep in dependencies:  # their derived "Blocks:" line now names this story
-            _refresh_blocks(project, entries[dep].path)
-        tracker.write(project)
+    if path.exists():
+        raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
+    write_text_atomic(path, text)
+    project._entries = None
+    for dep in dependencies:  # their derived "Blocks:" line now names this story
+        _refresh_blocks(project, entries[dep].path)
+    tracker.write(project)
     return Created(story_id, path, text, written=True)
 
 
@@ -211,17 +241,29 @@ def execute(project: Project, story: Story, extra: list[str], timeout: float | N
     return result, shown
 
 
-def _keep_log(project: Project, story_id: str, phase: str) -> str | None:
+def _keep_log(project: Project, story_id: str, phase: str, result: runner.RunResult | None = None) -> str | None:
     latest = _log_path(project, story_id, "latest")
     if not latest.exists():
         return None
     target = _log_path(project, story_id, phase)
     latest.replace(target)
+    if result is not None:  # the excerpt's "[N lines cut; full log: ...]" names the kept log
+        result.excerpt = result.excerpt.replace(f"full log: {latest}]", f"full log: {project.rel(target)}]")
     return project.rel(target)
 
 
+def _load(path: Path, warn: Callable[[str], None] | None) -> Story:
+    """Load a story and pass its warnings (unknown front-matter keys) to ``warn``."""
+    story = load(path)
+    if warn is not None:
+        for warning in story.warnings:
+            warn(warning)
+    return story
+
+
 def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra: list[str] | None = None,
-              echo: BinaryIO | None = None, force: bool = False, commit_phase: bool = False) -> RunOutcome:
+              echo: BinaryIO | None = None, force: bool = False, commit_phase: bool = False,
+              warn: Callable[[str], None] | None = None) -> RunOutcome:
     """Run a story's tests and move it to red or green if the evidence allows.
 
     ``commit_phase`` (``--commit``) also commits the story's test files, the story
@@ -229,7 +271,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     and records that commit in the run; if it cannot be made, nothing is recorded.
     """
     path = project.find(ref)
-    story = load(path)
+    story = _load(path, warn)
     notes = _preflight(project, story, force)
     if commit_phase:
         history.require_committable(project, story.id)
@@ -252,9 +294,10 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         return RunOutcome(story.id, path, verdict, result, log)
     phase = verdict.phase or "red"
     files = history.test_files(project, story, result, digest) if commit_phase else []
-    log = _keep_log(project, story.id, phase)
+    log = _keep_log(project, story.id, phase, result)
     run = evidence.record(result, commit=commit, tree=tree_before, digest_value=digest, log=log, command=shown)
     with project_lock(project.config.state_path):
+        project._entries = None  # other stories may have changed while the tests ran
         fresh = load(path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})",
@@ -280,6 +323,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         fresh.meta, fresh.body = meta, body
         originals = {p: p.read_bytes() if p.exists() else None for p in (path, project.config.tracker_path)}
         write_text_atomic(path, fresh.text())
+        project._entries = None  # the tracker shows this story as just written
         tracker.write(project)
         outcome = RunOutcome(story.id, path, verdict, result, log)
         if commit_phase:
@@ -343,7 +387,7 @@ def _who(project: Project, story: Story) -> str:
 
     try:
         name = subprocess.run(["git", "config", "user.name"], cwd=project.root, capture_output=True,
-                              text=True).stdout.strip()
+                              text=True, encoding="utf-8", errors="replace").stdout.strip()
     except FileNotFoundError:
         name = ""
     return name or str(story.meta.get("agent") or "") or getpass.getuser()
@@ -351,11 +395,12 @@ def _who(project: Project, story: Story) -> str:
 
 def complete(project: Project, ref: str, *, by: str | None = None, actual: str | None = None,
              commit: bool = True, extra: list[str] | None = None, timeout: float | None = None,
-             echo: BinaryIO | None = None) -> Completed:
+             echo: BinaryIO | None = None, warn: Callable[[str], None] | None = None) -> Completed:
     """Re-run the tests, check the story, record completion, and commit."""
     path = project.find(ref)
-    story = load(path)
-    regions.require(story.id, story.body, (evidence.SECTION, *regions.CHECKED_SECTIONS))
+    story = _load(path, warn)
+    regions.require(story.id, story.body, (evidence.SECTION, *regions.CHECKED_SECTIONS),
+                    ("Status", *regions.COMPLETION_FIELDS))
     if story.status not in ("green", "validated"):
         hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
                 "red": "make its tests pass with 'storykit run-tests' first"}[story.status]
@@ -391,6 +436,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
     final.pop("tests")  # the green run holds them; the final run only confirms the counts
     will_commit = commit and blocker is None
     with project_lock(project.config.state_path):
+        project._entries = None  # other stories may have changed while the tests ran
         fresh = load(path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})", hint="run complete again")
