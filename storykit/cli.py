@@ -114,6 +114,7 @@ def run(args: list[str]) -> int:
         message = " ".join(exc.format_message().split())
         where = exc.ctx.command_path if exc.ctx is not None else "storykit"
         click.echo(f"Error: {message}{'' if message.endswith('.') else '.'} (see '{where} --help')", err=True)
+        _json_error(exc.exit_code, "usage", message, None)
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()

@@ -335,13 +335,14 @@ def test_crash_is_reported_never_a_pass(red: Project, case: str) -> None:
 
 JUNIT_RUNNERS = {
     "missing": ("import sys\nprint('all good')\nsys.exit(0)\n",
-                "the test run exited 0 without writing any results (it crashed, or the runner is not pytest); "
-                "nothing was recorded"),
+                "the test command exited 0 without writing JUnit XML to {junit} (it failed to start, or "
+                "test_command does not pass {junit} to the runner's JUnit reporter); nothing was recorded"),
     "corrupt": ("import sys\nopen(sys.argv[1], 'w').write('<testsuite><testcase name=\"a\">')\nsys.exit(0)\n",
-                "the test run exited 0 and its results file is corrupt (the runner died mid-run); nothing was recorded"),
+                "the test command exited 0 and its JUnit XML is unreadable (not well-formed, or not JUnit); "
+                "nothing was recorded"),
     "empty": ("import sys\nopen(sys.argv[1], 'w').close()\nsys.exit(0)\n",
-              "the test run exited 0 without writing any results (it crashed, or the runner is not pytest); "
-              "nothing was recorded"),
+              "the test command exited 0 without writing JUnit XML to {junit} (it failed to start, or "
+              "test_command does not pass {junit} to the runner's JUnit reporter); nothing was recorded"),
 }
 
 
