@@ -28,6 +28,7 @@ COMMANDS = {
     "list": "storykit.commands.listing:list_stories",
     "show": "storykit.commands.show:show",
     "tracker": "storykit.commands.tracker:tracker_cmd",
+    "next": "storykit.commands.next_stories:next_cmd",
     "demo": "storykit.commands.demo:demo",
 }
 ALIASES = {"status": "list", "ls": "list"}

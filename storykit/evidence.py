@@ -173,6 +173,11 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
             out.append(f"- `{item['command']}`: exit code {item['exit_code']}")
         out += _output_block("validate", outputs, validation)
 
+    overrides = [str(o).split(": ", 1) for o in meta.get("overrides") or []]
+    if overrides:
+        out += [""] + [f"- ⚠️ Override: {o[-1]} ({shown_time(o[0]) if len(o) == 2 else 'time not recorded'})"
+                       for o in overrides]
+
     out += ["", f"**STATUS**: {_status_text(meta.get('status', 'not-started'), red, green)}", "", "---", ""]
     return "\n".join(out) + "\n"
 
