@@ -29,6 +29,7 @@ COMMANDS = {
     "show": "storykit.commands.show:show",
     "tracker": "storykit.commands.tracker:tracker_cmd",
     "next": "storykit.commands.next_stories:next_cmd",
+    "check": "storykit.commands.check:check",
     "demo": "storykit.commands.demo:demo",
 }
 ALIASES = {"status": "list", "ls": "list"}

@@ -225,8 +225,11 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     notes = _preflight(project, story, force)
     tree_before = git.snapshot(project.root)
     commit = git.head(project.root)
-    digest = evidence.digest(project.root, list(story.meta.get("tests") or []))
+    # The digest of the test files as they ran; tests selected by marker are known only after the run.
+    digest = evidence.digest(project.root, evidence.test_files(story.meta)) if story.meta.get("tests") else None
     result, shown = execute(project, story, extra or [], timeout, echo)
+    if digest is None:
+        digest = evidence.digest(project.root, evidence.test_files(story.meta, {"tests": result.tests}))
     verdict = workflow.judge_run(
         story.id, story.status, result,
         min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
@@ -265,6 +268,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         body = _touch(fresh.id, body)
         fresh.meta, fresh.body = meta, body
         write_text_atomic(path, fresh.text())
+        project._entries = None  # read before the run: the tracker must see the new status
         tracker.write(project)
     return RunOutcome(story.id, path, verdict, result, log)
 
@@ -362,7 +366,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         raise Refused(f"{story.id} not completed: {problem}")
     log = _keep_log(project, story.id, "final")
     final = evidence.record(result, commit=git.head(project.root), tree=None,
-                            digest_value=evidence.digest(project.root, list(story.meta.get("tests") or [])),
+                            digest_value=evidence.digest(project.root, evidence.test_files(story.meta, story.runs.get("green"))),
                             log=log, command=shown)
     final.pop("tree")
     final.pop("tests")  # the green run holds them; the final run only confirms the counts

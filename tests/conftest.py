@@ -21,6 +21,11 @@ FAILING_TEST = "def test_{name}():\n    assert False, 'not implemented'\n"
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read or write the developer's ~/.gitconfig; identity is pinned."""
+    isolate(tmp_path_factory, monkeypatch)
+
+
+def isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment of ``isolated_git``, for fixtures of a wider scope."""
     home = tmp_path_factory.mktemp("home")
     gitconfig = home / ".gitconfig"
     gitconfig.write_text("[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
