@@ -24,6 +24,7 @@ COMMANDS = {
     "templates": "storykit.commands.templates:templates",
     "new": "storykit.commands.new:new",
     "run-tests": "storykit.commands.run_tests:run_tests",
+    "validate": "storykit.commands.validate:validate",
     "complete": "storykit.commands.complete:complete",
     "list": "storykit.commands.listing:list_stories",
     "show": "storykit.commands.show:show",

@@ -189,9 +189,12 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
         out += ["- Pending: `storykit run-tests` records the passing output here after the implementation."]
 
     if validation:
-        out += ["", "**Validation** ✅"]
+        commit = validation.get("commit")
+        where = f" at commit `{commit[:10]}`" if commit else " (no git commit)"
+        out += ["", "**Validation** ✅", f"- Run: {shown_time(validation.get('at'))}{where}"]
         for item in validation.get("commands", []):
-            out.append(f"- `{item['command']}`: exit code {item['exit_code']}")
+            duration = f" ({item['duration']:g} s)" if isinstance(item.get("duration"), (int, float)) else ""
+            out.append(f"- `{item['command']}`: exit code {item['exit_code']}{duration}")
         out += _output_block("validate", outputs, validation)
 
     overrides = [str(o).split(": ", 1) for o in meta.get("overrides") or []]

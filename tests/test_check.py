@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Project
+from conftest import Project, copy_of, prepared
 
 
 def front(text: str) -> dict:
@@ -57,34 +57,24 @@ def codes(result) -> list[str]:  # type: ignore[no-untyped-def]
     return [line.split(": ", 1)[1].split(" ", 1)[0] for line in result.stdout.splitlines()]
 
 
+def _build_stories(project: Project) -> None:
+    assert project.new(title="Add feature").exit_code == 0
+    assert project.new("--depends", "1", title="Use feature", tests="tests/test_use.py").exit_code == 0
+    assert project.new(title="Later", tests="tests/test_later.py").exit_code == 0
+    to_green(project, "STORY-001", "feature")
+    project.tests_file("use", failing=1, rel="tests/test_use.py")
+    assert project.run("run-tests", "2", "--force").exit_code == 0
+
+
 @pytest.fixture(scope="module")
 def stories_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once per module (real runs are the slow part), copied for each test:
-    STORY-001 green, STORY-002 red (depends on 1, forced), STORY-003 not started."""
-    from conftest import isolate
-
-    root = tmp_path_factory.mktemp("template") / "repo"
-    root.mkdir()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        isolate(tmp_path_factory, monkeypatch)
-        project = Project(root)
-        project.git("init", "-q")
-        assert project.run("init").exit_code == 0
-        assert project.new(title="Add feature").exit_code == 0
-        assert project.new("--depends", "1", title="Use feature", tests="tests/test_use.py").exit_code == 0
-        assert project.new(title="Later", tests="tests/test_later.py").exit_code == 0
-        to_green(project, "STORY-001", "feature")
-        project.tests_file("use", failing=1, rel="tests/test_use.py")
-        assert project.run("run-tests", "2", "--force").exit_code == 0
-        project.git("add", "-A")
-        project.git("commit", "-q", "-m", "stories")
-    return root
+    return prepared(tmp_path_factory, _build_stories)
 
 
 @pytest.fixture
 def stories(stories_template: Path, tmp_path: Path) -> Project:
-    shutil.copytree(stories_template, tmp_path / "repo", symlinks=True)
-    return Project(tmp_path / "repo")
+    """STORY-001 green, STORY-002 red (depends on 1, forced), STORY-003 not started."""
+    return copy_of(stories_template, tmp_path)
 
 
 def test_clean_project_passes_and_check_changes_nothing(stories: Project) -> None:
