@@ -161,6 +161,8 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, build) -> Path:  # type: 
         project = Project(root)
         project.git("init", "-q")
         assert project.run("init").exit_code == 0
+        project.git("add", "-A")
+        project.git("commit", "-q", "-m", "storykit init")
         build(project)
         project.git("add", "-A")
         project.git("commit", "-q", "-m", "prepared")
