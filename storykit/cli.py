@@ -32,6 +32,7 @@ COMMANDS = {
     "next": "storykit.commands.next_stories:next_cmd",
     "check": "storykit.commands.check:check",
     "demo": "storykit.commands.demo:demo",
+    "verify": "storykit.commands.verify:verify",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

@@ -9,8 +9,11 @@ every test run); the commit goes through GitPython's ``repo.git.commit`` — git
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,3 +148,73 @@ def commit(root: Path, paths: list[Path], message: str) -> str:
 def show_commit(root: Path, sha: str) -> str:
     """``git show --stat`` of one commit, for the user to see what was committed."""
     return _git(root, "show", "--stat", "--format=%h %s", sha)
+
+
+# -- story history: trailers, replays ---------------------------------------------------
+
+def with_trailers(message: str, story_id: str, phase: str) -> str:
+    """A commit message ending in the trailers that tie it to a story and a phase,
+    so ``git log --grep "Story: STORY-003"`` finds the story's history."""
+    return f"{message.rstrip()}\n\nStory: {story_id}\nPhase: {phase}\n"
+
+
+def story_commits(root: Path, story_id: str) -> list[tuple[str, str]]:
+    """(sha, phase) of every commit in HEAD's history whose trailers name
+    ``story_id``, newest first: one ``git log --grep`` call."""
+    if head(root) is None:
+        return []
+    pattern = "".join(f"\\{c}" if c in ".[]()*+?{}|^$\\" else c for c in story_id)  # an ERE literal
+    out = _git(root, "log", "-z", "-E", f"--grep=^Story: {pattern}$",
+               "--format=%H%x1f%(trailers:key=Story,valueonly,separator=%x1e)"
+               "%x1f%(trailers:key=Phase,valueonly,separator=%x1e)")
+    found = []
+    for record in filter(None, out.split("\0")):
+        sha, stories, phases = (record.strip("\n").split("\x1f") + ["", ""])[:3]
+        if story_id in [s.strip() for s in stories.split("\x1e")]:
+            found.append((sha.strip(), phases.split("\x1e")[-1].strip()))
+    return found
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    """Whether ``older`` is in the history of ``newer`` (or is ``newer``)."""
+    return subprocess.run(["git", "merge-base", "--is-ancestor", older, newer], cwd=root,
+                          capture_output=True, stdin=subprocess.DEVNULL).returncode == 0
+
+
+def uncommitted(root: Path, exclude: list[Path]) -> list[str]:
+    """Paths (relative to the work tree) that differ from HEAD or are untracked,
+    outside ``exclude``: what a commit just made does not hold."""
+    top = toplevel(root)
+    if top is None:
+        return []
+    specs = ["--", "."] + [f":(exclude){p.resolve().relative_to(top.resolve()).as_posix()}" for p in exclude]
+    out = _git(top, "status", "--porcelain", "-z", "--untracked-files=all", *specs)
+    entries = out.split("\0")
+    paths: list[str] = []
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        if entry:
+            paths.append(entry[3:])
+            if entry[0] in "RC":  # a rename is followed by its old path
+                index += 1
+        index += 1
+    return sorted(paths)
+
+
+@contextmanager
+def worktree(root: Path, sha: str) -> Iterator[Path]:
+    """A temporary detached checkout of ``sha`` (``git worktree add --detach``),
+    removed afterwards whatever happens.  The repository's hooks do not run."""
+    top = toplevel(root)
+    if top is None:
+        raise GitError("not a git repository", hint="verify replays the story's commits; run it inside the repository")
+    holder = Path(tempfile.mkdtemp(prefix="storykit-verify-"))
+    path = holder / "checkout"
+    try:
+        _git(top, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--quiet", str(path), sha)
+        yield path
+    finally:
+        _git(top, "worktree", "remove", "--force", str(path), check=False)
+        shutil.rmtree(holder, ignore_errors=True)
+        _git(top, "worktree", "prune", check=False)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from storykit import evidence, git, ids, regions, runner, tracker, workflow
+from storykit import evidence, git, history, ids, regions, runner, tracker, workflow
 from storykit.errors import Refused, StorykitError
 from storykit.fsutil import project_lock, write_atomic, write_text_atomic
 from storykit.project import Project
@@ -43,6 +43,9 @@ class RunOutcome:
     verdict: workflow.Verdict
     result: runner.RunResult | None = None
     log: str | None = None
+    commit: str | None = None  # the commit made by --commit
+    commit_summary: str = ""
+    left_out: list[str] = field(default_factory=list)  # changes that commit does not hold
 
 
 @dataclass
@@ -221,11 +224,18 @@ def _keep_log(project: Project, story_id: str, phase: str) -> str | None:
 
 
 def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra: list[str] | None = None,
-              echo: BinaryIO | None = None, force: bool = False) -> RunOutcome:
-    """Run a story's tests and move it to red or green if the evidence allows."""
+              echo: BinaryIO | None = None, force: bool = False, commit_phase: bool = False) -> RunOutcome:
+    """Run a story's tests and move it to red or green if the evidence allows.
+
+    ``commit_phase`` (``--commit``) also commits the story's test files, the story
+    and the tracker (with what is staged), trailers ``Story``/``Phase`` included,
+    and records that commit in the run; if it cannot be made, nothing is recorded.
+    """
     path = project.find(ref)
     story = load(path)
     notes = _preflight(project, story, force)
+    if commit_phase:
+        history.require_committable(project, story.id)
     tree_before = git.snapshot(project.root)
     commit = git.head(project.root)
     # The digest of the test files as they ran; tests selected by marker are known only after the run.
@@ -240,10 +250,14 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         timeout=timeout or story.meta.get("timeout") or project.config.timeout,
         red_tests=(story.runs.get("red") or {}).get("tests"),
     )
+    if verdict.refused and result.exit_code == 5 and result.runner == "pytest" and not story.meta.get("tests"):
+        verdict.reason = (f"no test is marked @pytest.mark.story(\"{story.id}\") (pytest exit 5: nothing selected): "
+                          f"mark the story's tests, or list them under 'tests:' in its front matter")
     if verdict.refused:
         log = _keep_log(project, story.id, "refused")
         return RunOutcome(story.id, path, verdict, result, log)
     phase = verdict.phase or "red"
+    files = history.test_files(project, story, result, digest) if commit_phase else []
     log = _keep_log(project, story.id, phase)
     run = evidence.record(result, commit=commit, tree=tree_before, digest_value=digest, log=log, command=shown)
     with project_lock(project.config.state_path):
@@ -270,10 +284,19 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         body = regions.tick_tagged(body, ("red",) if phase == "red" else ("red", "green"))
         body = _touch(fresh.id, body)
         fresh.meta, fresh.body = meta, body
+        originals = {p: p.read_bytes() if p.exists() else None for p in (path, project.config.tracker_path)}
         write_text_atomic(path, fresh.text())
         project._entries = None  # read before the run: the tracker must see the new status
         tracker.write(project)
-    return RunOutcome(story.id, path, verdict, result, log)
+        outcome = RunOutcome(story.id, path, verdict, result, log)
+        if commit_phase:
+            outcome.commit = history.commit(project, fresh, phase, files, originals)
+            run["commit"] = outcome.commit  # the run is the evidence of this commit
+            fresh.body = regions.test_results(fresh.id, fresh.body, meta, {})
+            write_text_atomic(path, fresh.text())
+            outcome.commit_summary = git.show_commit(project.root, outcome.commit)
+            outcome.left_out = history.left_out(project, fresh, files)
+    return outcome
 
 
 def _touch(story_id: str, body: str) -> str:

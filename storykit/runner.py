@@ -44,6 +44,7 @@ class RunResult:
     tests: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # nodeid -> (outcome, exc)
     collect_errors: list[str] = field(default_factory=list)
     report: str = "complete"  # complete | missing | truncated | corrupt
+    runner: str = "pytest"  # pytest (storykit's plugin report) | junit (a test_command's JUnit XML)
     excerpt: str = ""
     total_lines: int = 0
     log: Path | None = None
@@ -143,7 +144,11 @@ def pytest_command(tests: list[str], extra: list[str], report: Path, color: bool
 
 
 def custom_command(template: str, tests: list[str], extra: list[str], junit: Path) -> list[str]:
-    """A configured ``test_command``: ``{tests}`` and ``{junit}`` expanded, shell-style split."""
+    """A configured ``test_command``: ``{tests}`` and ``{junit}`` expanded, shell-style split.
+
+    ``{tests}`` as a word of its own becomes one argument per test path.  Leading
+    ``NAME=value`` words are environment settings, as in a shell (see ``split_env``).
+    """
     try:
         words = shlex.split(template)
     except ValueError as exc:
@@ -154,9 +159,27 @@ def custom_command(template: str, tests: list[str], extra: list[str], junit: Pat
             command.extend(tests)
         else:
             command.append(word.replace("{junit}", str(junit)).replace("{tests}", " ".join(tests)))
-    if not command:
+    if not split_env(command)[1]:
         raise StorykitError("test_command is empty", hint="set test_command in the config, or remove it to use pytest")
     return command + extra
+
+
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def split_env(command: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Leading ``NAME=value`` words (environment settings, as a shell reads them) and the rest.
+
+    Some runners take the JUnit path only from the environment, e.g. jest-junit's
+    ``JEST_JUNIT_OUTPUT_FILE={junit} npx jest ...``; no shell is involved.
+    """
+    env: dict[str, str] = {}
+    index = 0
+    while index < len(command) and _ASSIGNMENT.match(command[index]):
+        name, value = command[index].split("=", 1)
+        env[name] = value
+        index += 1
+    return env, command[index:]
 
 
 def _plugin_dir(workdir: Path) -> Path:
@@ -197,27 +220,37 @@ def run(
     timeout: float | None = None,
     output_lines: int = 200,
     echo: BinaryIO | None = None,
+    env: dict[str, str] | None = None,
 ) -> RunResult:
-    """Run the tests; stream output to ``echo`` and ``log_path``; return the result."""
+    """Run the tests; stream output to ``echo`` and ``log_path``; return the result.
+
+    ``command_template`` None means the default pytest command; otherwise it is a
+    ``test_command`` whose results are read from the JUnit XML it writes to
+    ``{junit}`` (also given to it as $STORYKIT_JUNIT).  ``env`` adds to the
+    environment the tests run in.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="storykit-run-"))
     try:
         report = workdir / "report.jsonl"
         junit = workdir / "junit.xml"
-        env = dict(os.environ)
+        environment = {**os.environ, **(env or {})}
         color = bool(echo is not None and hasattr(echo, "isatty") and echo.isatty())
         if command_template is None:
             command = pytest_command(tests, extra, report, color)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_plugin_dir(workdir)), env.get("PYTHONPATH")]))
+            environment["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(_plugin_dir(workdir)), environment.get("PYTHONPATH")]))
         else:
-            command = custom_command(command_template, tests, extra, junit)
-        env.setdefault("PYTHONIOENCODING", "utf-8")
-        result = _execute(command, cwd, env, log_path, timeout, output_lines, echo)
+            assignments, command = split_env(custom_command(command_template, tests, extra, junit))
+            environment.update(assignments, STORYKIT_JUNIT=str(junit))
+        environment.setdefault("PYTHONIOENCODING", "utf-8")
+        result = _execute(command, cwd, environment, log_path, timeout, output_lines, echo)
         if command_template is None:
             _read_plugin_report(report, result)
         else:
             from storykit.junit import read_junit
 
-            read_junit(junit, result)
+            result.runner = "junit"
+            read_junit(junit, result, cwd=cwd)
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -16,6 +16,13 @@ from typing import Any
 from storykit.errors import StorykitError
 
 SUFFIX = ".md.j2"
+# What storykit itself passes to every template; anything else a template reads is
+# a user variable, given with --var KEY=VALUE.
+STORYKIT_VARIABLES = frozenset({
+    "id", "title", "status", "template", "created", "track", "agent", "estimate", "dependencies",
+    "tests", "min_tests", "dependencies_line", "blocks", "blocks_line", "status_line",
+    "commit_message", "titles", "test_results", "completion_fields",
+})
 _META = re.compile(r"\A\{#-?\s*storykit\s*\n(.*?)-?#\}", re.S)
 
 
@@ -89,6 +96,35 @@ def get(name: str, project_dir: Path | None) -> TemplateInfo:
     return templates[name]
 
 
+def _environment(project_dir: Path | None) -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in _search_path(project_dir)]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown, not HTML
+    )
+
+
+def variables(info: TemplateInfo, project_dir: Path | None) -> list[str]:
+    """The user variables a template reads (its own file; the shared layout reads
+    only what storykit passes), sorted."""
+    import jinja2
+    from jinja2 import meta
+
+    env = _environment(project_dir)
+    try:
+        ast = env.parse(info.path.read_text(encoding="utf-8"), info.name, str(info.path))
+    except jinja2.TemplateSyntaxError as exc:
+        raise StorykitError(f"{info.path}:{exc.lineno}: template syntax error: {exc.message}",
+                            hint="fix the template and run again") from None
+    found = meta.find_undeclared_variables(ast) | set(info.required)
+    return sorted(found - STORYKIT_VARIABLES)
+
+
 def render(info: TemplateInfo, project_dir: Path | None, context: dict[str, Any]) -> str:
     """Render a template; missing variables and syntax errors become one clear line."""
     import jinja2
@@ -99,14 +135,7 @@ def render(info: TemplateInfo, project_dir: Path | None, context: dict[str, Any]
             f"template '{info.name}' needs the variable '{missing[0]}'",
             hint=f"pass --var {missing[0]}=VALUE",
         )
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in _search_path(project_dir)]),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # Markdown, not HTML
-    )
+    env = _environment(project_dir)
     try:
         return env.get_template(info.path.name).render(**context)
     except jinja2.TemplateSyntaxError as exc:

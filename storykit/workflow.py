@@ -60,10 +60,17 @@ def broken_run(result: RunResult, timeout: float | None) -> str | None:
     code = result.exit_code
     if code is not None and code < 0:
         return f"the test process was killed by signal {-code}; nothing was recorded"
-    if code in _EXIT_MEANING:
+    junit = result.runner == "junit"
+    if code in _EXIT_MEANING and not junit:  # pytest's exit codes; other runners have their own
         return _EXIT_MEANING[code]
+    if result.report == "missing" and junit:
+        return f"the test command exited {code} without writing JUnit XML to {{junit}} (it failed to start, or " \
+               f"test_command does not pass {{junit}} to the runner's JUnit reporter); nothing was recorded"
     if result.report == "missing":
         return f"the test run exited {code} without writing any results (it crashed, or the runner is not pytest); " \
+               f"nothing was recorded"
+    if result.report == "corrupt" and junit:
+        return f"the test command exited {code} and its JUnit XML is unreadable (not well-formed, or not JUnit); " \
                f"nothing was recorded"
     if result.report in ("corrupt", "truncated"):
         return f"the test run exited {code} and its results file is {result.report} (the runner died mid-run); " \

@@ -14,9 +14,12 @@ from storykit.cli import project_from
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Kill the test run (and everything it started) after this long; never a pass.")
 @click.option("--force", is_flag=True, help="Run even though a dependency is not done (recorded in the story).")
+@click.option("--commit", "commit_phase", is_flag=True,
+              help="Also commit the story's test files, the story and the tracker (and what you staged), "
+                   "so 'storykit verify' can replay this run.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
-def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool,
+def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool, commit_phase: bool,
               pytest_args: tuple[str, ...]) -> None:
     """Run STORY's tests and record the evidence.
 
@@ -25,14 +28,27 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     Passing tests after red move it to green (Steps 3-4 filled), given at
     least min_tests passed and none skipped.  Anything else is refused and
     changes nothing.  Arguments after -- go to pytest.
+
+    With --commit, a red run commits the failing tests ("test: failing tests
+    for ID"; a green run: "feat: tests pass for ID") with the trailers
+    "Story: ID" and "Phase: red|green", and records that commit in the run.
+    Only the story's test files, the story, the tracker and what you staged
+    are committed; if the commit cannot be made, nothing is recorded.
     """
     from storykit.lifecycle import run_tests as run
 
     project = project_from(ctx)
-    outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force)
+    outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force,
+                  commit_phase=commit_phase)
     sys.stdout.flush()
     if outcome.verdict.refused:
         where = f" (full log: {outcome.log})" if outcome.log else ""
         click.echo(f"Refused: {outcome.verdict.reason}{where}", err=True)
         ctx.exit(1)
     click.echo(f"storykit: {outcome.verdict.reason}; recorded in {project.rel(outcome.path)}")
+    if outcome.commit:
+        click.echo(f"Committed {outcome.commit[:10]}:")
+        click.echo(outcome.commit_summary.rstrip())
+    if outcome.left_out:
+        shown = ", ".join(outcome.left_out[:5]) + (f" (and {len(outcome.left_out) - 5} more)" if len(outcome.left_out) > 5 else "")
+        click.echo(f"Not in that commit (uncommitted changes): {shown}", err=True)

@@ -34,9 +34,13 @@ def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
             lines.append(f"  {phase.capitalize() + ' run:':<14}{shown_time(run.get('at'))}{commit}: {counts}")
     if meta.get("completed"):
         lines.append(f"  Completed:    {shown_time(meta['completed'])} by {meta.get('completed_by')}")
-    left = regions.unticked(story.body)
     if story.status != "done":
-        lines.append(f"  Unticked:     {len(left)} item(s) in Tasks / Acceptance Criteria / Completion Checklist")
+        left = regions.unticked(story.body)
+        if left:
+            lines.append("  Unticked items (a person ticks these before complete):")
+            lines += [f"    {section}: {item}" for section, item in left]
+        else:
+            lines.append("  Unticked items: none")
     lines.append(f"  Next:         {_next_step(story.id, story.status)}")
     return lines
 

@@ -1,0 +1,165 @@
+"""Stories whose tests are chosen by @pytest.mark.story(ID), through storykit and
+through plain pytest with storykit installed (the pytest11 entry point)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import Project
+
+SHOP_TESTS = """\
+import pytest
+
+from shop import Cart
+
+
+@pytest.mark.story("STORY-001")
+def test_add_item():
+    cart = Cart()
+    cart.add("apple", 2)
+    assert cart.items == {"apple": 2}
+
+
+@pytest.mark.story("1")
+def test_total():
+    cart = Cart()
+    cart.add("apple", 2)
+    assert cart.total({"apple": 3}) == 6
+
+
+@pytest.mark.story("STORY-002")
+def test_checkout():
+    assert Cart().checkout() == "paid"
+
+
+def test_unmarked():
+    assert False, "never selected by a story"
+"""
+
+MORE_TESTS = """\
+import pytest
+
+from shop import Cart
+
+
+@pytest.mark.story("001", "STORY-002")
+def test_empty_cart():
+    assert Cart().total({}) == 0
+"""
+
+STUB = "class Cart:\n    def __init__(self):\n        self.items = {}\n\n    def add(self, name, n):\n        pass\n\n" \
+       "    def total(self, prices):\n        return 0\n\n    def checkout(self):\n        return None\n"
+IMPLEMENTATION = """\
+class Cart:
+    def __init__(self):
+        self.items = {}
+
+    def add(self, name, n):
+        self.items[name] = self.items.get(name, 0) + n
+
+    def total(self, prices):
+        return sum(prices[name] * n for name, n in self.items.items())
+
+    def checkout(self):
+        return None
+"""
+STORY_1_TESTS = ["tests/test_more.py::test_empty_cart", "tests/test_shop.py::test_add_item",
+                 "tests/test_shop.py::test_total"]
+
+
+def front(text: str) -> dict:
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def shop(project: Project) -> Project:
+    project.write("shop.py", STUB)
+    project.write("tests/test_shop.py", SHOP_TESTS)
+    project.write("tests/test_more.py", MORE_TESTS)
+    return project
+
+
+def test_marked_story_runs_exactly_its_tests_red_then_green(project: Project) -> None:
+    shop(project)
+    for title in ("Cart", "Checkout"):
+        created = project.run("new", "feature", "--title", title, "--min-tests", "1")
+        assert created.exit_code == 0, created.output
+    assert "tests" not in front(project.story()) or front(project.story())["tests"] == []
+
+    red = project.sk("run-tests", "STORY-001")
+    assert red.exit_code == 0, red.output
+    assert "STORY-001 is red: 2 of 3 tests fail" in red.stdout
+    run = front(project.story())["runs"]["red"]
+    assert sorted(run["tests"]) == STORY_1_TESTS  # STORY-002's and unmarked tests never ran
+    assert run["tests"]["tests/test_more.py::test_empty_cart"] == "passed"
+    assert run["command"] == "python -m pytest --story STORY-001"
+    assert "tests marked `@pytest.mark.story`" in project.story()
+
+    project.write("shop.py", IMPLEMENTATION)
+    green = project.sk("run-tests", "1")
+    assert green.exit_code == 0, green.output
+    assert "STORY-001 is green: 3 of 3 tests pass" in green.stdout
+    run = front(project.story())["runs"]["green"]
+    assert run["tests"] == {node: "passed" for node in STORY_1_TESTS}
+
+    other = project.sk("run-tests", "2")  # the other story: its own two tests, one still failing
+    assert other.exit_code == 0, other.output
+    assert "STORY-002 is red: 1 of 2 tests fail" in other.stdout
+    assert front(project.story("STORY-002"))["runs"]["red"]["tests"] == {
+        "tests/test_more.py::test_empty_cart": "passed",
+        "tests/test_shop.py::test_checkout": "failed AssertionError",
+    }
+
+
+def test_story_with_no_marked_test_is_refused_with_the_reason(project: Project) -> None:
+    shop(project)
+    project.run("new", "feature", "--title", "Cart", "--id", "7")
+    before = project.snapshot()
+    result = project.run("run-tests", "7")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Refused: no test is marked @pytest.mark.story(\"STORY-007\") (pytest exit 5: nothing selected): "
+        "mark the story's tests, or list them under 'tests:' in its front matter")
+    assert project.snapshot() == before
+
+
+def pytest_in(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Plain pytest, in the environment where storykit is installed: no -p, no storykit."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "--collect-only", "-p", "no:cacheprovider", *args],
+                          cwd=root, capture_output=True, text=True)
+
+
+def test_plain_pytest_story_option_through_the_entry_point(tmp_path: Path) -> None:
+    from importlib.metadata import entry_points
+
+    assert [ep.value for ep in entry_points(group="pytest11") if ep.name == "storykit_pytest"] == [
+        "storykit.pytest_plugin"]
+    root = tmp_path / "plain"  # not even a storykit project: the plugin is pytest's
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_ids.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.story('STORY-003')\ndef test_full(): pass\n\n"
+        "@pytest.mark.story('3')\ndef test_bare(): pass\n\n"
+        "@pytest.mark.story('003')\ndef test_padded(): pass\n\n"
+        "@pytest.mark.story(3)\ndef test_int(): pass\n\n"
+        "@pytest.mark.story('STORY-030')\ndef test_thirty(): pass\n\n"
+        "@pytest.mark.story('STORY-004', 'STORY-005')\ndef test_two_stories(): pass\n\n"
+        "def test_unmarked(): pass\n")
+    story_3 = ["tests/test_ids.py::test_full", "tests/test_ids.py::test_bare", "tests/test_ids.py::test_padded",
+               "tests/test_ids.py::test_int"]
+    for spelling in ("STORY-003", "3", "003", "story-3"):
+        result = pytest_in(root, "--strict-markers", "--story", spelling)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.splitlines()[:4] == story_3, spelling
+        assert "4/7 tests collected (3 deselected)" in result.stdout
+
+    both = pytest_in(root, "--story", "STORY-005", "--story", "30")
+    assert both.stdout.splitlines()[:2] == ["tests/test_ids.py::test_thirty", "tests/test_ids.py::test_two_stories"]
+    everything = pytest_in(root)  # without --story the plugin selects nothing away
+    assert "7 tests collected" in everything.stdout
+    none = pytest_in(root, "--story", "STORY-009")
+    assert none.returncode == 5
+    assert "no tests collected (7 deselected)" in none.stdout
