@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storykit import evidence, graph, regions, story
+from storykit import audit, evidence, graph, regions, story
+from storykit.audit import ERROR, WARNING
 from storykit.errors import StorykitError
 from storykit.outline import Outline
 from storykit.project import Entry, Project
 from storykit.workflow import LABELS
-
-ERROR, WARNING = "error", "warning"
 
 # code -> what it means; docs/ci.md lists the same table.
 CODES = {
@@ -200,7 +199,7 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline, digests: d
                    f"{parsed.id}-<title>.md (storykit finds stories by file name)", key="id")
     validation = bool(parsed.meta.get("validate") or project.config.validate)
     min_tests = parsed.meta.get("min_tests", project.config.min_tests)
-    problems = evidence_problems(parsed.meta, min_tests=int(min_tests), validation=validation)
+    problems = audit.evidence_problems(parsed.meta, min_tests=int(min_tests), validation=validation)
     for code, severity, message in problems:
         parsed.add(code, message, key="status", severity=severity)
     if any(severity == ERROR for _, severity, _ in problems):
@@ -208,68 +207,6 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline, digests: d
     _stale_rule(project, parsed, digests)
     if parsed.meta.get("status") == "done":
         _done_body_rules(parsed, outline)
-
-
-def _count(run: dict[str, Any], *outcomes: str) -> int:
-    counts = run.get("counts")
-    return sum(int(counts.get(o) or 0) for o in outcomes) if isinstance(counts, dict) else 0
-
-
-def _failing(run: Any) -> bool:
-    return isinstance(run, dict) and run.get("exit_code") == 1 and _count(run, "failed") > 0
-
-
-def _passing(run: Any) -> bool:
-    return isinstance(run, dict) and run.get("exit_code") == 0 and _count(run, "passed") > 0 \
-        and not _count(run, "failed", "error")
-
-
-def _validated(run: Any) -> bool:
-    commands = run.get("commands") if isinstance(run, dict) else None
-    return bool(commands) and all(isinstance(c, dict) and c.get("exit_code") == 0 for c in commands)
-
-
-def evidence_problems(meta: dict[str, Any], *, min_tests: int, validation: bool) -> list[tuple[str, str, str]]:
-    """(code, severity, message) for each way the status disagrees with the recorded runs."""
-    status = meta.get("status")
-    runs = meta.get("runs") or {}
-    red, green, final, valid = (runs.get(k) for k in ("red", "green", "final", "validate"))
-    sid = meta.get("id")
-    fix = f"run 'storykit run-tests {sid}', or restore the story from git"
-    found: list[tuple[str, str, str]] = []
-    if status == "not-started":
-        if runs:
-            found.append(("SK505", WARNING, f"status is not-started but runs are recorded ({', '.join(sorted(runs))}); "
-                          f"storykit never moves a story back to not-started: restore the status from git"))
-        return found
-    if not _failing(red):
-        found.append(("SK501", ERROR, f"status is {status} but no failing test run is recorded: storykit records red "
-                      f"only from a real failing run; {fix}"))
-        return found
-    if status == "red":
-        return found
-    if not _passing(green):
-        found.append(("SK502", ERROR, f"status is {status} but no passing test run is recorded; {fix}"))
-        return found
-    if str(green.get("at") or "") < str(red.get("at") or ""):  # times are to the second: equal is fine
-        found.append(("SK502", ERROR, f"status is {status} but the passing run ({green.get('at')}) is older than the "
-                      f"failing one ({red.get('at')}); {fix}"))
-        return found
-    if _count(green, "passed") < min_tests:
-        found.append(("SK502", ERROR, f"status is {status} but the passing run has {_count(green, 'passed')} passed "
-                      f"test(s), fewer than min_tests ({min_tests}); write more tests and {fix}"))
-    if status == "validated" and not (_validated(valid) and str(valid.get("at") or "") >= str(green.get("at"))):
-        found.append(("SK504", ERROR, f"status is validated but no passing validation run after the green run is "
-                      f"recorded; run 'storykit validate {sid}'"))
-    if status == "done":
-        if not (_passing(final) and meta.get("completed") and str(final.get("at") or "") >= str(green.get("at"))):
-            found.append(("SK503", ERROR, "status is done but no completion is recorded (no passing final run after "
-                          f"green): a story is done only through 'storykit complete {sid}'; restore the status "
-                          "from git and complete it"))
-        elif validation and not _validated(valid):
-            found.append(("SK504", WARNING, "done without a passing validation run although validation commands are "
-                          "configured (completed before they were?)"))
-    return found
 
 
 def _stale_rule(project: Project, parsed: _Parsed, digests: dict[Path, bytes]) -> None:

@@ -84,6 +84,16 @@ def test_validate_moves_green_to_validated_with_the_output(green: Project) -> No
     assert check.exit_code == 0, check.output
 
 
+def test_passing_tests_again_keep_a_validated_story_valid_for_check(green: Project) -> None:
+    configure(green, LINT_OK)
+    assert green.run("validate", "1").exit_code == 0
+    again = green.run("run-tests", "1")
+    assert again.exit_code == 0, again.output
+    assert "STORY-001 is still validated" in again.stdout
+    result = green.run("check")
+    assert result.exit_code == 0, result.output
+
+
 def test_failing_validation_blocks_shows_output_and_changes_nothing(green: Project) -> None:
     configure(green, LINT_FAILS, LINT_OK)
     before = green.snapshot()
