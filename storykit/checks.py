@@ -60,7 +60,8 @@ class Finding:
 
     def text(self) -> str:
         label = "warning: " if self.severity == WARNING else ""
-        return f"{self.path}:{self.line}: {self.code} {label}{self.message}"
+        message = " ".join(self.message.splitlines())  # one line per finding, whatever the message holds
+        return f"{self.path}:{self.line}: {self.code} {label}{message}"
 
     def github(self) -> str:
         """A GitHub Actions workflow command: an annotation on the file and line."""
