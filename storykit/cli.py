@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from storykit import __version__
+from storykit import __version__, jsonout
 from storykit.errors import Refused, StorykitError
 
 # name -> "module:function"; aliases map to a name.
@@ -23,6 +23,8 @@ COMMANDS = {
     "init": "storykit.commands.init:init",
     "templates": "storykit.commands.templates:templates",
     "new": "storykit.commands.new:new",
+    "renumber": "storykit.commands.renumber:renumber",
+    "merge-tracker": "storykit.commands.merge_tracker:merge_tracker",  # hidden: git's merge driver
     "run-tests": "storykit.commands.run_tests:run_tests",
     "validate": "storykit.commands.validate:validate",
     "complete": "storykit.commands.complete:complete",
@@ -91,6 +93,7 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
 def run(args: list[str]) -> int:
     """Run the CLI and turn every expected failure into one line and an exit code."""
     debug = "--debug" in args
+    jsonout.reset()
     try:
         # standalone_mode=False: click returns ctx.exit()'s code instead of exiting.
         code = cli.main(args=args, prog_name="storykit", standalone_mode=False)
@@ -99,15 +102,19 @@ def run(args: list[str]) -> int:
             raise
         label = "Refused" if isinstance(exc, Refused) else "Error"
         click.echo(f"{label}: {exc}", err=True)
+        _json_error(exc.exit_code, label.lower(), exc.message, exc.hint)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("Interrupted; no file was changed.", err=True)
+        _json_error(130, "interrupted", "interrupted; no file was changed", None)
         return 130
     except KeyboardInterrupt:
         click.echo("\nInterrupted; no file was changed.", err=True)
+        _json_error(130, "interrupted", "interrupted; no file was changed", None)
         return 130
     except click.ClickException as exc:
         exc.show()
+        _json_error(exc.exit_code, "usage", exc.format_message(), None)
         return exc.exit_code
     except BrokenPipeError:
         return 0
@@ -116,8 +123,15 @@ def run(args: list[str]) -> int:
             raise
         click.echo(f"Error: storykit failed unexpectedly: {type(exc).__name__}: {exc} "
                    f"(run again with --debug for the traceback, and please report it)", err=True)
+        _json_error(70, "unexpected", f"{type(exc).__name__}: {exc}", "run again with --debug for the traceback")
         return 70
     return code if isinstance(code, int) else 0
+
+
+def _json_error(exit_code: int, category: str, reason: str, hint: str | None) -> None:
+    """Under --json, a failure is also one JSON document on stdout (see storykit.jsonout)."""
+    if jsonout.active():
+        jsonout.emit_error(exit_code, category, reason, hint)
 
 
 def main() -> None:

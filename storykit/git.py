@@ -102,6 +102,101 @@ def files_in_all_refs(root: Path, folder: str) -> list[str]:
     return [line for line in proc.stdout.splitlines() if line] if proc.returncode == 0 else []
 
 
+def commit_files(root: Path, sha: str) -> list[str]:
+    """The paths one commit changed (relative to the repository's top)."""
+    return [p for p in _git(root, "show", "--name-only", "--format=", sha).splitlines() if p]
+
+
+# -- merge driver support: reading the three sides of a merge without touching the work tree --
+
+def git_dir(root: Path) -> Path:
+    """The repository's .git directory (a worktree's own one, where the merge state lives)."""
+    return Path(_git(root, "rev-parse", "--absolute-git-dir").strip())
+
+
+def config_get(root: Path, key: str) -> str | None:
+    """A value of the repository's git config, or None when unset."""
+    value = _git(root, "config", "--get", key, check=False)
+    return value.rstrip("\n") if value else None
+
+
+def config_set(root: Path, key: str, value: str) -> None:
+    """Set a key in the repository's own config (``.git/config``, never the user's)."""
+    _git(root, "config", "--local", key, value)
+
+
+def resolve(root: Path, rev: str) -> str | None:
+    """The object id ``rev`` names (a commit, or ``commit:path``), or None."""
+    out = _git(root, "rev-parse", "--verify", "-q", rev, check=False).strip()
+    return out or None
+
+
+def hash_files(root: Path, paths: list[Path]) -> list[str]:
+    """Blob ids of files as they are (no filters: the bytes git would store)."""
+    return _git(root, "hash-object", "--no-filters", "--", *map(str, paths)).split()
+
+
+def merge_bases(root: Path, one: str, other: str) -> list[str]:
+    """Every best common ancestor of two commits (more than one in a criss-cross history)."""
+    return _git(root, "merge-base", "--all", one, other, check=False).split()
+
+
+def tree_files(root: Path, commit: str, folder: str) -> dict[str, str]:
+    """path -> blob id of the files directly in ``folder`` at ``commit`` (one call)."""
+    prefix = folder.rstrip("/") + "/" if folder not in ("", ".") else ""
+    out = _git(root, "ls-tree", "-z", commit, "--", prefix or ".")
+    found = {}
+    for record in out.split("\0"):
+        if not record:
+            continue
+        info, path = record.split("\t", 1)
+        _, kind, blob = info.split()
+        if kind == "blob":
+            found[path] = blob
+    return found
+
+
+def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
+    """The contents of many blobs through one ``git cat-file --batch``."""
+    unique = sorted(set(blobs))
+    if not unique:
+        return {}
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input="\n".join(unique).encode() + b"\n",
+                          capture_output=True)
+    if proc.returncode != 0:
+        raise GitError(f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}")
+    data, found, pos = proc.stdout, {}, 0
+    while pos < len(data):
+        end = data.index(b"\n", pos)
+        header = data[pos:end].decode().split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == "missing":
+            continue
+        size = int(header[2])
+        found[header[0]] = data[pos:pos + size]
+        pos += size + 1  # the content is followed by a newline
+    return found
+
+
+def merge_texts(root: Path, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+    """git's own three-way merge of three texts; None when they conflict."""
+    with tempfile.TemporaryDirectory(prefix="storykit-merge-") as tmp:
+        names = []
+        for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            names.append(str(path))
+        proc = subprocess.run(["git", "merge-file", "-p", *names], cwd=root, capture_output=True)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def merge_file(root: Path, current: Path, base: Path, other: Path) -> int:
+    """git's default text merge into ``current`` (conflict markers included); the
+    number of conflicts, as ``git merge-file`` returns it."""
+    return subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs",
+                           str(current), str(base), str(other)], cwd=root, capture_output=True).returncode
+
+
 def commit_blockers(root: Path) -> str | None:
     """Why a commit cannot be made here now, or None."""
     top = toplevel(root)

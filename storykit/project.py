@@ -102,3 +102,8 @@ class Project:
 
     def titles(self) -> dict[str, str]:
         return {e.id: str(e.meta.get("title", "")) for e in self.entries()}
+
+    def use_entries(self, entries: list[Entry]) -> None:
+        """Take these stories instead of reading the folder (the merge driver renders the
+        tracker of stories that are in git's merged trees, not yet on disk)."""
+        self._entries = sorted(entries, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))

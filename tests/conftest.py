@@ -90,6 +90,12 @@ class Project:
         path.write_text(text, encoding="utf-8")
         return path
 
+    def write_bytes(self, rel: str, data: bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path
+
     def read(self, rel: str) -> str:
         return (self.root / rel).read_text(encoding="utf-8")
 

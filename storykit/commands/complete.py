@@ -7,9 +7,11 @@ import sys
 import click
 
 from storykit.cli import project_from
+from storykit.commands._jsonflag import json_option
 
 
 @click.command()
+@json_option("complete")
 @click.argument("story")
 @click.option("--by", help="Who completed it (default: git user.name).")
 @click.option("--actual", help="Actual time spent, e.g. \"1.5h\" (default: first red to now).")
@@ -26,6 +28,7 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
     ticks).  Commits the story, the tracker and whatever you have staged, with
     the configured message (default "feat: <title> (<id>)").
     """
+    from storykit import jsonout
     from storykit.lifecycle import complete as finish
 
     project = project_from(ctx)
@@ -40,3 +43,25 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
         click.echo(done.commit_summary.rstrip())
     else:
         click.echo(f"Not committed ({done.not_committed}).")
+    if jsonout.active():  # then stdout is stderr: the live output and the lines above went there
+        _emit(project, done)
+
+
+def _emit(project, done) -> None:  # type: ignore[no-untyped-def]
+    from storykit import git, jsonout
+    from storykit.story import load_meta
+
+    meta = load_meta(done.path)
+    jsonout.emit("complete", {
+        "id": done.story_id,
+        "path": project.rel(done.path),
+        "status": meta.get("status"),
+        "completed": meta.get("completed"),
+        "completed_by": meta.get("completed_by"),
+        "actual": meta.get("actual"),
+        "commit": done.commit,
+        "committed_files": git.commit_files(project.root, done.commit) if done.commit else [],
+        "not_committed": done.not_committed,
+        "notes": list(done.notes),
+        "run": jsonout.recorded_run((meta.get("runs") or {}).get("final") or {}),
+    })

@@ -7,9 +7,11 @@ import sys
 import click
 
 from storykit.cli import project_from
+from storykit.commands._jsonflag import json_option
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
+@json_option("run-tests")
 @click.argument("story")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Kill the test run (and everything it started) after this long; never a pass.")
@@ -35,12 +37,15 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     Only the story's test files, the story, the tracker and what you staged
     are committed; if the commit cannot be made, nothing is recorded.
     """
+    from storykit import jsonout
     from storykit.lifecycle import run_tests as run
 
     project = project_from(ctx)
     outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force,
                   commit_phase=commit_phase)
     sys.stdout.flush()
+    if jsonout.active():  # then stdout is stderr: the live output and messages went there
+        _emit(project, outcome)
     if outcome.verdict.refused:
         where = f" (full log: {outcome.log})" if outcome.log else ""
         click.echo(f"Refused: {outcome.verdict.reason}{where}", err=True)
@@ -52,3 +57,24 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     if outcome.left_out:
         shown = ", ".join(outcome.left_out[:5]) + (f" (and {len(outcome.left_out) - 5} more)" if len(outcome.left_out) > 5 else "")
         click.echo(f"Not in that commit (uncommitted changes): {shown}", err=True)
+
+
+def _emit(project, outcome) -> None:  # type: ignore[no-untyped-def]
+    from storykit import jsonout
+    from storykit.story import load_meta
+
+    verdict = outcome.verdict
+    meta = load_meta(outcome.path)
+    jsonout.emit("run-tests", {
+        "id": outcome.story_id,
+        "path": project.rel(outcome.path),
+        "refused": verdict.refused,
+        "status": meta.get("status"),
+        "phase": verdict.phase,
+        "reason": verdict.reason,
+        "notes": list(verdict.notes),
+        "log": outcome.log,
+        "commit": outcome.commit,
+        "left_out": list(outcome.left_out),
+        "run": jsonout.run_fields(outcome.result) if outcome.result else None,
+    }, ok=not verdict.refused)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from storykit.cli import project_from
+from storykit.commands._jsonflag import json_option
 
 
 def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
@@ -55,13 +56,34 @@ def _next_step(story_id: str, status: str) -> str:
     }[status]
 
 
+def as_json(project, story) -> dict:  # type: ignore[no-untyped-def]
+    """The ``show --json`` document's fields (docs/json.md)."""
+    from storykit import jsonout, regions
+
+    fields = jsonout.story_fields(project, story.path, story.meta)
+    fields.update({
+        "completed_by": story.meta.get("completed_by"),
+        "runs": {phase: jsonout.recorded_run(run) for phase, run in story.runs.items()},
+        "unticked": [{"section": section, "item": item} for section, item in regions.unticked(story.body)],
+        "next": _next_step(story.id, story.status),
+        "warnings": list(story.warnings),
+    })
+    return {"story": fields}
+
+
 @click.command()
+@json_option("show")
 @click.argument("story")
 @click.pass_context
 def show(ctx: click.Context, story: str) -> None:
     """Show one STORY's state and a summary of its evidence."""
+    from storykit import jsonout
+
     project = project_from(ctx)
     loaded = project.load(story)
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if jsonout.active():
+        jsonout.emit("show", as_json(project, loaded))
+        return
     click.echo("\n".join(summary_lines(project, loaded)))
