@@ -128,10 +128,11 @@ def test_status_without_evidence(stories: Project) -> None:
 def test_green_before_red_and_too_few_tests(stories: Project) -> None:
     meta = front(stories.story("STORY-001"))
     runs = meta["runs"]
-    runs["green"]["at"], runs["red"]["at"] = runs["red"]["at"], runs["green"]["at"]
+    green_at = runs["green"]["at"]
+    runs["green"]["at"] = "2000-01-01T00:00:00Z"  # before the red run
     set_meta(stories, "STORY-001", runs=runs)
     assert "SK502" in codes(check(stories))
-    runs["green"]["at"], runs["red"]["at"] = runs["red"]["at"], runs["green"]["at"]
+    runs["green"]["at"] = green_at
     set_meta(stories, "STORY-001", runs=runs, min_tests=5)
     result = check(stories)
     assert "has 2 passed test(s), fewer than min_tests (5)" in result.stdout
@@ -261,8 +262,9 @@ def test_json_format(stories: Project) -> None:
         result = check(stories, *args)
         assert result.exit_code == 1
         doc = json.loads(result.stdout)
-        assert doc["version"] == 1
+        assert (doc["version"], doc["kind"], doc["ok"]) == (1, "check", False)
         assert (doc["stories"], doc["errors"], doc["warnings"]) == (3, 1, 1)
+        assert "storykit check" not in result.stdout.split("}")[-1]  # the summary line is not on stdout
         finding, status_line = doc["findings"]
         assert status_line["code"] == "SK203" and status_line["severity"] == "warning"
         assert finding["path"] == "stories/STORY-003-later.md" and finding["line"] == 4

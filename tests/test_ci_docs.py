@@ -37,3 +37,25 @@ def test_ci_guide_documents_every_code_and_valid_snippets() -> None:
     steps = workflow["jobs"]["storykit"]["steps"]
     assert {"run": "storykit check --format github"} in steps
     assert [h["id"] for h in pre_commit["repos"][0]["hooks"]] == ["storykit-check", "storykit-tracker"]
+
+
+def test_json_guide_documents_next_and_check_fields(project: Project) -> None:
+    import json
+
+    assert project.new().exit_code == 0
+    assert project.new("--depends", "1", title="Later", tests="tests/test_later.py").exit_code == 0
+    path = project.story_path("STORY-002")
+    path.write_text(path.read_text(encoding="utf-8").replace("status: not-started", "status: red"), encoding="utf-8")
+    docs = [json.loads(project.run("next", "--json").stdout), json.loads(project.run("check", "--json").stdout)]
+    assert [d["kind"] for d in docs] == ["next", "check"]
+    assert docs[1]["findings"] and docs[0]["blocked"] == [] and docs[0]["ready"]
+
+    def keys(value: object) -> set[str]:
+        if isinstance(value, dict):
+            return set().union(set(value), *map(keys, value.values()))
+        if isinstance(value, list):
+            return set().union(*map(keys, value))
+        return set()
+
+    documented = set(re.findall(r"`([a-z_]+)`", (ROOT / "docs" / "json.md").read_text(encoding="utf-8")))
+    assert not set().union(*map(keys, docs)) - documented

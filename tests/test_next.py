@@ -37,9 +37,11 @@ def test_next_json(project: Project) -> None:
     result = project.run("next", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["version"] == 1
+    assert (doc["version"], doc["kind"], doc["ok"]) == (1, "next", True)
     assert [r["id"] for r in doc["ready"]] == ["STORY-001", "STORY-003"]
-    assert doc["ready"][0]["path"] == "stories/STORY-001-schema.md"
+    first = doc["ready"][0]
+    assert first["path"] == "stories/STORY-001-schema.md"
+    assert (first["status"], first["estimate"], first["blocks"]) == ("not-started", "1h", ["STORY-002"])
     assert doc["blocked"] == [{"id": "STORY-002", "waits_for": ["STORY-001"]}]
 
 

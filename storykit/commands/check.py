@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from storykit.cli import project_from
-
-JSON_VERSION = 1
+from storykit.commands._jsonflag import json_option
 
 
 @click.command()
+@json_option("check")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
-              help="text: 'path:line: CODE message' lines; json: one document; github: Actions annotations.")
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+              help="text: 'path:line: CODE message' lines; json: one document (= --json); github: Actions "
+                   "annotations.")
 @click.pass_context
-def check(ctx: click.Context, fmt: str, as_json: bool) -> None:
+def check(ctx: click.Context, fmt: str) -> None:
     """Check every story and the tracker; the CI gate.  Changes nothing.
 
     \b
@@ -28,15 +26,16 @@ def check(ctx: click.Context, fmt: str, as_json: bool) -> None:
 
     Exit codes: 0 no errors (warnings allowed); 1 errors found; 2 bad usage.
     """
+    from storykit import jsonout
     from storykit.checks import check as run_check
 
+    if fmt == "json":
+        jsonout.enable("check")
     project = project_from(ctx)
     report = run_check(project)
-    fmt = "json" if as_json else fmt
-    if fmt == "json":
-        doc = {"version": JSON_VERSION, "stories": report.stories, "errors": report.errors,
-               "warnings": report.warnings, "findings": [f.as_dict() for f in report.findings]}
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    if jsonout.active():
+        jsonout.emit("check", {"stories": report.stories, "errors": report.errors, "warnings": report.warnings,
+                               "findings": [f.as_dict() for f in report.findings]}, ok=not report.errors)
     else:
         for finding in report.findings:
             click.echo(finding.github() if fmt == "github" else finding.text())

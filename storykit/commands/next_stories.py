@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from storykit.cli import project_from
-
-if TYPE_CHECKING:
-    from storykit.project import Entry, Project
-
-JSON_VERSION = 1
+from storykit.commands._jsonflag import json_option
 
 
 @click.command("next")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (ready and blocked stories).")
+@json_option("next")
 @click.pass_context
-def next_cmd(ctx: click.Context, as_json: bool) -> None:
+def next_cmd(ctx: click.Context) -> None:
     """List the stories ready to start: not started, every dependency done.
 
     Sorted by id, one per line: id, title, track, agent, estimate.  A story
     whose dependencies are not all done is blocked, and 'run-tests' refuses it
     (unless --force, which is recorded in the story).
     """
-    from storykit import graph
+    from storykit import graph, jsonout
 
     project = project_from(ctx)
     entries = {}
@@ -34,13 +29,12 @@ def next_cmd(ctx: click.Context, as_json: bool) -> None:
     deps, status = graph.from_entries(entries.values())
     ready = graph.ready(deps, status)
     blocked = graph.blocked(deps, status)
-    if as_json:
-        doc = {
-            "version": JSON_VERSION,
-            "ready": [_row(project, entries[s]) for s in ready],
+    if jsonout.active():
+        blocks = jsonout.blocks_map(project)
+        jsonout.emit("next", {
+            "ready": [jsonout.story_fields(project, entries[s].path, entries[s].meta, blocks) for s in ready],
             "blocked": [{"id": s, "waits_for": w} for s, w in blocked],
-        }
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        })
         return
     if not ready:
         waiting = "; ".join(f"{s} waits for {', '.join(w)}" for s, w in blocked[:5])
@@ -55,10 +49,3 @@ def next_cmd(ctx: click.Context, as_json: bool) -> None:
 def _plan(meta: dict[str, Any]) -> str:
     parts = [str(meta[k]) for k in ("track", "agent", "estimate") if meta.get(k)]
     return f"  ({', '.join(parts)})" if parts else ""
-
-
-def _row(project: Project, entry: Entry) -> dict[str, Any]:
-    meta = entry.meta
-    return {"id": entry.id, "title": meta.get("title"), "path": project.rel(entry.path),
-            "track": meta.get("track"), "agent": meta.get("agent"), "estimate": meta.get("estimate"),
-            "dependencies": list(meta.get("dependencies") or [])}
