@@ -26,10 +26,13 @@ COMMANDS = {
     "renumber": "storykit.commands.renumber:renumber",
     "merge-tracker": "storykit.commands.merge_tracker:merge_tracker",  # hidden: git's merge driver
     "run-tests": "storykit.commands.run_tests:run_tests",
+    "validate": "storykit.commands.validate:validate",
     "complete": "storykit.commands.complete:complete",
     "list": "storykit.commands.listing:list_stories",
     "show": "storykit.commands.show:show",
     "tracker": "storykit.commands.tracker:tracker_cmd",
+    "next": "storykit.commands.next_stories:next_cmd",
+    "check": "storykit.commands.check:check",
     "demo": "storykit.commands.demo:demo",
     "verify": "storykit.commands.verify:verify",
 }

@@ -33,17 +33,38 @@ def shown_time(stamp: str | None) -> str:
     return stamp.replace("T", " ").replace("Z", " UTC") if stamp else "?"
 
 
-def digest(root: Path, paths: list[str]) -> str:
-    """sha256 over the story's test files (node ids reduced to their file)."""
+def test_files(meta: dict[str, Any], run: dict[str, Any] | None = None) -> list[str]:
+    """The paths a run's digest covers: the story's ``tests`` (node ids reduced to
+    their file); for a story whose tests are selected by marker, the files of the
+    run's node ids."""
+    paths = list(meta.get("tests") or []) or list((run or {}).get("tests") or {})
+    return sorted({str(p).split("::", 1)[0] for p in paths})
+
+
+def digest(root: Path, paths: list[str], cache: dict[Path, bytes] | None = None) -> str:
+    """sha256 over the story's test files: each file's path and the sha256 of its
+    bytes (a folder stands for the ``*.py`` files under it; a missing file hashes as
+    missing).  ``cache`` keeps each file's hash when many stories share files."""
     hasher = hashlib.sha256()
     for rel in sorted({p.split("::", 1)[0] for p in paths}):
         target = root / rel
         files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
         for file in files:
-            hasher.update(str(file.relative_to(root)).encode() + b"\0")
-            hasher.update(file.read_bytes() if file.is_file() else b"<missing>")
-            hasher.update(b"\0")
+            hasher.update(file.relative_to(root).as_posix().encode() + b"\0")
+            hasher.update(_file_hash(file, cache) + b"\0")
     return "sha256:" + hasher.hexdigest()
+
+
+def _file_hash(file: Path, cache: dict[Path, bytes] | None) -> bytes:
+    if cache is not None and file in cache:
+        return cache[file]
+    try:
+        value = hashlib.sha256(file.read_bytes()).digest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        value = b"<missing>"
+    if cache is not None:
+        cache[file] = value
+    return value
 
 
 def record(result: RunResult, *, commit: str | None, tree: str | None, digest_value: str | None,
@@ -168,10 +189,18 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
         out += ["- Pending: `storykit run-tests` records the passing output here after the implementation."]
 
     if validation:
-        out += ["", "**Validation** ✅"]
+        commit = validation.get("commit")
+        where = f" at commit `{commit[:10]}`" if commit else " (no git commit)"
+        out += ["", "**Validation** ✅", f"- Run: {shown_time(validation.get('at'))}{where}"]
         for item in validation.get("commands", []):
-            out.append(f"- {code_span(str(item['command']))}: exit code {item['exit_code']}")
+            duration = f" ({item['duration']:g} s)" if isinstance(item.get("duration"), (int, float)) else ""
+            out.append(f"- {code_span(str(item['command']))}: exit code {item['exit_code']}{duration}")
         out += _output_block("validate", outputs, validation)
+
+    overrides = [str(o).split(": ", 1) for o in meta.get("overrides") or []]
+    if overrides:
+        out += [""] + [f"- ⚠️ Override: {o[-1]} ({shown_time(o[0]) if len(o) == 2 else 'time not recorded'})"
+                       for o in overrides]
 
     out += ["", f"**STATUS**: {_status_text(meta.get('status', 'not-started'), red, green)}", "", "---", ""]
     return "\n".join(out) + "\n"

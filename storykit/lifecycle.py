@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from storykit import evidence, git, history, ids, regions, runner, tracker, workflow
 from storykit.errors import Refused, StorykitError
@@ -25,6 +25,9 @@ from storykit.project import Project
 from storykit.story import Story, dump_front, load
 from storykit.templates import get as get_template
 from storykit.templates import render as render_template
+
+if TYPE_CHECKING:
+    from storykit.validation import ValidationRun
 
 
 @dataclass
@@ -277,8 +280,11 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         history.require_committable(project, story.id)
     tree_before = git.snapshot(project.root)
     commit = git.head(project.root)
-    digest = evidence.digest(project.root, list(story.meta.get("tests") or []))
+    # The digest of the test files as they ran; tests selected by marker are known only after the run.
+    digest = evidence.digest(project.root, evidence.test_files(story.meta)) if story.meta.get("tests") else None
     result, shown = execute(project, story, extra or [], timeout, echo)
+    if digest is None:
+        digest = evidence.digest(project.root, evidence.test_files(story.meta, {"tests": result.tests}))
     verdict = workflow.judge_run(
         story.id, story.status, result,
         min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
@@ -323,7 +329,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         fresh.meta, fresh.body = meta, body
         originals = {p: p.read_bytes() if p.exists() else None for p in (path, project.config.tracker_path)}
         write_text_atomic(path, fresh.text())
-        project._entries = None  # the tracker shows this story as just written
+        project._entries = None  # read before the run: the tracker must see the new status
         tracker.write(project)
         outcome = RunOutcome(story.id, path, verdict, result, log)
         if commit_phase:
@@ -429,8 +435,9 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         _keep_log(project, story.id, "refused")
         raise Refused(f"{story.id} not completed: {problem}")
     log = _keep_log(project, story.id, "final")
+    validated = _validate_for_complete(project, story, timeout, echo)
     final = evidence.record(result, commit=git.head(project.root), tree=None,
-                            digest_value=evidence.digest(project.root, list(story.meta.get("tests") or [])),
+                            digest_value=evidence.digest(project.root, evidence.test_files(story.meta, story.runs.get("green"))),
                             log=log, command=shown)
     final.pop("tree")
     final.pop("tests")  # the green run holds them; the final run only confirms the counts
@@ -444,14 +451,16 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         tracker_path = project.config.tracker_path
         original_tracker = tracker_path.read_bytes() if tracker_path.exists() else None
         meta = fresh.meta
-        meta["runs"] = {**(meta.get("runs") or {}), "final": final}
+        meta["runs"] = {**(meta.get("runs") or {}), **({"validate": validated.record} if validated else {}),
+                        "final": final}
         meta["status"] = "done"
         meta["completed"] = final["at"]
         meta["completed_by"] = by or _who(project, fresh)
         meta["actual"] = actual or _elapsed(meta.get("started"), final["at"]) or "[X hours]"
         body = regions.set_header(fresh.id, fresh.body, "done", project.blocks(fresh.id))
-        body = regions.test_results(fresh.id, body, meta, {})
-        phases = ("red", "green", "validated", "done") + (("commit",) if will_commit else ())
+        body = regions.test_results(fresh.id, body, meta, {"validate": validated.output} if validated else {})
+        phases = ("red", "green") + (("validated",) if "validate" in meta["runs"] else ()) + ("done",) \
+            + (("commit",) if will_commit else ())
         body = regions.tick_tagged(body, phases)
         body = regions.set_completion(fresh.id, body, {"Last Updated": today(),
                                                        "Completed By": meta["completed_by"],
@@ -475,4 +484,21 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
                 raise
             summary = git.show_commit(project.root, sha)
     reason = None if will_commit else ("--no-commit" if not commit else blocker)
-    return Completed(fresh.id, path, sha, summary, reason)
+    notes = [f"validated first: {len(validated.record['commands'])} command(s) passed"] if validated else []
+    return Completed(fresh.id, path, sha, summary, reason, notes)
+
+
+def _validate_for_complete(project: Project, story: Story, timeout: float | None,
+                           echo: BinaryIO | None) -> ValidationRun | None:
+    """A green story with validation commands is validated on the way to done; a
+    failing command refuses the completion (nothing written)."""
+    from storykit import validation
+
+    to_run = validation.commands(project, story.meta)
+    if story.status != "green" or not to_run:
+        return None
+    outcome = validation.run(project, story, to_run, timeout=timeout, echo=echo)
+    if outcome.failed:
+        raise Refused(outcome.problem(story.id).replace("not validated", "not completed: validation failed"),
+                      hint="fix what it reports (its output is above) and run complete again")
+    return outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,9 +89,12 @@ class Project:
     def entries(self) -> list[Entry]:
         """Every story's front matter, sorted by id (read once, front matter only)."""
         if self._entries is None:
-            self._entries = sorted((Entry(p, load_meta(p)) for p in self.story_files()),
-                                   key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
+            self._entries = self.sort_entries(Entry(p, load_meta(p)) for p in self.story_files())
         return self._entries
+
+    def sort_entries(self, entries: Iterable[Entry]) -> list[Entry]:
+        """Entries in the order every listing uses: by id number, then id."""
+        return sorted(entries, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
 
     def blocks(self, story_id: str) -> list[str]:
         """The stories that depend on ``story_id`` (derived, never stored)."""

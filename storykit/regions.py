@@ -17,6 +17,8 @@ from storykit.markdown import Document, replace_lines, set_field, tick
 from storykit.workflow import LABELS
 
 CHECKED_SECTIONS = ("Tasks", "Acceptance Criteria", "Completion Checklist")
+# Every template shares these; storykit check insists on them, complete needs them.
+MANDATORY_SECTIONS = ("Tasks", "Acceptance Criteria", evidence.SECTION, "Completion Checklist")
 COMPLETION_FIELDS = ("Last Updated", "Completed By", "Actual Time")
 TAG = "<!-- storykit:"
 

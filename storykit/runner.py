@@ -429,3 +429,12 @@ def _read_plugin_report(path: Path, result: RunResult) -> None:
         return
     if not finished:
         result.report = "truncated"
+
+
+def run_command(command: list[str], *, cwd: Path, log_path: Path | None, timeout: float | None = None,
+                output_lines: int = 200, echo: BinaryIO | None = None) -> RunResult:
+    """Run any command (a validation step) the way tests run: streamed to ``echo`` and
+    ``log_path``, own process group, killed at ``timeout``; no test results read."""
+    env = dict(os.environ)
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    return _execute(command, cwd, env, log_path, timeout, output_lines, echo)

@@ -35,6 +35,8 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
     done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,
                   echo=sys.stdout.buffer, warn=lambda w: click.echo(f"warning: {w}", err=True))
     sys.stdout.flush()
+    for note in done.notes:
+        click.echo(f"storykit: {note}")
     click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}")
     if done.commit:
         click.echo(f"Committed {done.commit[:10]}:")
