@@ -16,16 +16,41 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"storykit {__version__}\n")
         return 0
-    if args in (["--help"], ["-h"]):
+    utf8 = sys.flags.utf8_mode or sys.getfilesystemencoding().lower().replace("-", "") == "utf8"
+    if utf8 and args in (["--help"], ["-h"]):
         from storykit.helptext import fast_help
 
         text = fast_help(args)
         if text is not None:
             sys.stdout.write(text)
             return 0
+    import signal
+
+    # SIGTERM ends storykit like Ctrl-C does: the test run's whole process tree is
+    # stopped and nothing is written (Python's default would just die, leaving the
+    # processes the tests started running).
+    signal.signal(signal.SIGTERM, _terminate)
+    if not utf8:
+        args = _utf8(args)
     from storykit.cli import run
 
     return run(args)
+
+
+def _utf8(args: list[str]) -> list[str]:
+    """UTF-8 whatever the locale: under a C/ASCII locale with Python's UTF-8 mode
+    turned off, arguments arrive as ASCII with escaped bytes and printing a ✅ would
+    fail.  Read the arguments as the UTF-8 they are, and write UTF-8 (as git does)."""
+    encoding = sys.getfilesystemencoding()
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="surrogateescape")
+    return [arg.encode(encoding, "surrogateescape").decode("utf-8", "replace") for arg in args]
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

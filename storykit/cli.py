@@ -26,10 +26,13 @@ COMMANDS = {
     "renumber": "storykit.commands.renumber:renumber",
     "merge-tracker": "storykit.commands.merge_tracker:merge_tracker",  # hidden: git's merge driver
     "run-tests": "storykit.commands.run_tests:run_tests",
+    "validate": "storykit.commands.validate:validate",
     "complete": "storykit.commands.complete:complete",
     "list": "storykit.commands.listing:list_stories",
     "show": "storykit.commands.show:show",
     "tracker": "storykit.commands.tracker:tracker_cmd",
+    "next": "storykit.commands.next_stories:next_cmd",
+    "check": "storykit.commands.check:check",
     "demo": "storykit.commands.demo:demo",
     "verify": "storykit.commands.verify:verify",
 }
@@ -109,6 +112,13 @@ def run(args: list[str]) -> int:
         click.echo("\nInterrupted; no file was changed.", err=True)
         _json_error(130, "interrupted", "interrupted; no file was changed", None)
         return 130
+    except click.UsageError as exc:
+        # One line, like every other error: what is wrong, and where the help is.
+        message = " ".join(exc.format_message().split())
+        where = exc.ctx.command_path if exc.ctx is not None else "storykit"
+        click.echo(f"Error: {message}{'' if message.endswith('.') else '.'} (see '{where} --help')", err=True)
+        _json_error(exc.exit_code, "usage", message, None)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         _json_error(exc.exit_code, "usage", exc.format_message(), None)
@@ -133,6 +143,31 @@ def _json_error(exit_code: int, category: str, reason: str, hint: str | None) ->
 
 def main() -> None:
     sys.exit(run(sys.argv[1:]))
+
+
+class Seconds(click.ParamType):
+    """A positive, finite number of seconds (``--timeout``); nan and inf are refused."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        import math
+
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if number <= 0:
+            self.fail(f"{value} is not a positive number of seconds", param, ctx)
+        return number
+
+
+SECONDS = Seconds()
 
 
 def project_from(ctx: click.Context) -> Any:

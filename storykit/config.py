@@ -146,7 +146,7 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
         values["validate"] = tuple(values["validate"])
     if values.get("min_tests", 1) < 0 or values.get("id_width", 3) < 1 or values.get("output_lines", 200) < 10:
         raise StorykitError(f"{where}: min_tests, id_width and output_lines must be positive (output_lines ≥ 10)")
-    if "timeout" in values and values["timeout"] <= 0:
+    if "timeout" in values and not 0 < values["timeout"] < float("inf"):  # also refuses nan
         raise StorykitError(f"{where}: storykit setting 'timeout' must be a positive number of seconds")
     return Config(root=root, source=source, **values)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storykit.markdown import Document, fence
+from storykit.markdown import Document, code_span, fence
 from storykit.workflow import percent
 
 if TYPE_CHECKING:
@@ -33,17 +33,38 @@ def shown_time(stamp: str | None) -> str:
     return stamp.replace("T", " ").replace("Z", " UTC") if stamp else "?"
 
 
-def digest(root: Path, paths: list[str]) -> str:
-    """sha256 over the story's test files (node ids reduced to their file)."""
+def test_files(meta: dict[str, Any], run: dict[str, Any] | None = None) -> list[str]:
+    """The paths a run's digest covers: the story's ``tests`` (node ids reduced to
+    their file); for a story whose tests are selected by marker, the files of the
+    run's node ids."""
+    paths = list(meta.get("tests") or []) or list((run or {}).get("tests") or {})
+    return sorted({str(p).split("::", 1)[0] for p in paths})
+
+
+def digest(root: Path, paths: list[str], cache: dict[Path, bytes] | None = None) -> str:
+    """sha256 over the story's test files: each file's path and the sha256 of its
+    bytes (a folder stands for the ``*.py`` files under it; a missing file hashes as
+    missing).  ``cache`` keeps each file's hash when many stories share files."""
     hasher = hashlib.sha256()
     for rel in sorted({p.split("::", 1)[0] for p in paths}):
         target = root / rel
         files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
         for file in files:
-            hasher.update(str(file.relative_to(root)).encode() + b"\0")
-            hasher.update(file.read_bytes() if file.is_file() else b"<missing>")
-            hasher.update(b"\0")
+            hasher.update(file.relative_to(root).as_posix().encode() + b"\0")
+            hasher.update(_file_hash(file, cache) + b"\0")
     return "sha256:" + hasher.hexdigest()
+
+
+def _file_hash(file: Path, cache: dict[Path, bytes] | None) -> bytes:
+    if cache is not None and file in cache:
+        return cache[file]
+    try:
+        value = hashlib.sha256(file.read_bytes()).digest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        value = b"<missing>"
+    if cache is not None:
+        cache[file] = value
+    return value
 
 
 def record(result: RunResult, *, commit: str | None, tree: str | None, digest_value: str | None,
@@ -89,7 +110,7 @@ def _run_lines(run: dict[str, Any]) -> list[str]:
     where = f" at commit `{commit[:10]}`" if commit else " (no git commit)"
     return [
         f"- Run: {shown_time(run.get('at'))}{where}, exit code {run.get('exit_code')}, {run.get('duration', 0):g} s",
-        f"- Command: `{run.get('command', '')}`",
+        f"- Command: {code_span(str(run.get('command', '')))}",
         f"- Result: {_counts_line(run)}",
     ]
 
@@ -109,8 +130,8 @@ def _why_table(run: dict[str, Any]) -> list[str]:
         return []
     rows = ["", "| Test | Outcome | Why |", "| --- | --- | --- |"]
     for node, parts in failing[:_WHY_ROWS]:
-        why = parts[1] if len(parts) > 1 else ""
-        rows.append(f"| `{node}` | {parts[0]} | {why.replace('|', '/')} |".replace("``", "` `"))
+        why = " ".join((parts[1] if len(parts) > 1 else "").split()).replace("|", "/")
+        rows.append(f"| {code_span(node.replace('|', '/'))} | {parts[0]} | {why} |")
     if len(failing) > _WHY_ROWS:
         rows.append(f"| … and {len(failing) - _WHY_ROWS} more | | |")
     return rows
@@ -121,7 +142,7 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
     runs = meta.get("runs") or {}
     red, green, final, validation = runs.get("red"), runs.get("green"), runs.get("final"), runs.get("validate")
     tests = meta.get("tests") or []
-    test_files = ", ".join(f"`{t}`" for t in tests) or "tests marked `@pytest.mark.story`"
+    test_files = ", ".join(code_span(t) for t in tests) or "tests marked `@pytest.mark.story`"
     out = ["### TDD Cycle Evidence", "", "_Written by storykit from the recorded test runs; do not edit by hand._", ""]
 
     out += ["**Step 1: Tests Written First** ✅"]
@@ -142,13 +163,13 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
     changes = (green or {}).get("changes")
     if green and changes is not None:
         files = changes.get("files") or []
-        out += [f"- Files modified: {', '.join(f'`{f}`' for f in files) if files else 'none'}",
+        out += [f"- Files modified: {', '.join(code_span(f) for f in files) if files else 'none'}",
                 f"- Lines changed: ~{changes.get('added', 0) + changes.get('deleted', 0)} lines "
                 f"(+{changes.get('added', 0)} −{changes.get('deleted', 0)})"]
         edited = changes.get("test_files") or []
         if edited:
             out += [f"- ⚠️ Test files edited between red and green: "
-                    + ", ".join(f"`{t['path']}` (+{t['added']} −{t['deleted']})" for t in edited)]
+                    + ", ".join(f"{code_span(t['path'])} (+{t['added']} −{t['deleted']})" for t in edited)]
     elif green:
         out += ["- Files modified: not recorded (no git history to compare the red and green runs)"]
     else:
@@ -168,10 +189,18 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
         out += ["- Pending: `storykit run-tests` records the passing output here after the implementation."]
 
     if validation:
-        out += ["", "**Validation** ✅"]
+        commit = validation.get("commit")
+        where = f" at commit `{commit[:10]}`" if commit else " (no git commit)"
+        out += ["", "**Validation** ✅", f"- Run: {shown_time(validation.get('at'))}{where}"]
         for item in validation.get("commands", []):
-            out.append(f"- `{item['command']}`: exit code {item['exit_code']}")
+            duration = f" ({item['duration']:g} s)" if isinstance(item.get("duration"), (int, float)) else ""
+            out.append(f"- {code_span(str(item['command']))}: exit code {item['exit_code']}{duration}")
         out += _output_block("validate", outputs, validation)
+
+    overrides = [str(o).split(": ", 1) for o in meta.get("overrides") or []]
+    if overrides:
+        out += [""] + [f"- ⚠️ Override: {o[-1]} ({shown_time(o[0]) if len(o) == 2 else 'time not recorded'})"
+                       for o in overrides]
 
     out += ["", f"**STATUS**: {_status_text(meta.get('status', 'not-started'), red, green)}", "", "---", ""]
     return "\n".join(out) + "\n"

@@ -51,8 +51,35 @@ def write_text_atomic(path: Path, text: str, *, dry_run: bool = False) -> bool:
 
 
 @contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM while storykit saves (milliseconds, or a commit's
+    hooks), so a signal never stops it between the story and the tracker, or between
+    writing the story and committing it.  A signal that comes then is too late to
+    undo anything: the save finishes and the command ends as it would have.  (A hook
+    run by the commit still gets the terminal's Ctrl-C itself; storykit then restores
+    the files.)"""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread can handle signals
+        return
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.getsignal(sig) for sig in wanted}
+    for sig in wanted:
+        # A no-op handler, not SIG_IGN: an ignored signal would stay ignored in the
+        # processes started meanwhile (git and its hooks); a handler resets on exec.
+        signal.signal(sig, lambda signum, frame: None)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+@contextlib.contextmanager
 def project_lock(state_dir: Path, timeout: float = 30.0) -> Iterator[None]:
-    """Hold the project's write lock.
+    """Hold the project's write lock, with SIGINT/SIGTERM held back while it is held.
 
     An OS-level lock (flock), so a lock left by a killed process is released by
     the kernel and never blocks the next run.
@@ -71,6 +98,7 @@ def project_lock(state_dir: Path, timeout: float = 30.0) -> Iterator[None]:
             hint="wait for it to finish and run again",
         ) from None
     try:
-        yield
+        with _signals_held():
+            yield
     finally:
         lock.release()

@@ -35,16 +35,17 @@ def toplevel(root: Path) -> Path | None:
     """The work tree containing ``root``, or None outside git (or without git)."""
     try:
         proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True,
-                              text=True, stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         return None
-    return Path(proc.stdout.strip()) if proc.returncode == 0 else None
+    # Bytes decoded as the file system does, so a non-ASCII path works whatever the locale.
+    return Path(os.fsdecode(proc.stdout.strip())) if proc.returncode == 0 else None
 
 
 def head(root: Path) -> str | None:
     """The commit HEAD points to, or None (no commits yet, or not a repository)."""
     proc = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=root, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
+                          text=True, encoding="utf-8", errors="replace", stdin=subprocess.DEVNULL)
     return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
@@ -110,7 +111,7 @@ def files_in_all_refs(root: Path, folder: str) -> list[str]:
     base = posixpath.normpath(posixpath.join(prefix, folder)) + "/"
     proc = subprocess.run(
         ["git", "log", "--all", "--format=", "--name-only", "--diff-filter=AR", "--", folder],
-        cwd=root, capture_output=True, text=True, stdin=subprocess.DEVNULL, errors="replace",
+        cwd=root, capture_output=True, text=True, stdin=subprocess.DEVNULL, encoding="utf-8", errors="replace",
     )
     if proc.returncode != 0:
         return []
@@ -226,11 +227,10 @@ def commit_blockers(root: Path) -> str | None:
             return f"{what} is in progress: finish or abort it first"
     if subprocess.run(["git", "symbolic-ref", "-q", "HEAD"], cwd=top, capture_output=True).returncode != 0:
         return "HEAD is detached: check out a branch first (git switch -c NAME)"
-    for key in ("user.name", "user.email"):
-        if not _git(top, "config", "--get", key, check=False).strip() and not os.environ.get(
-            "GIT_AUTHOR_NAME" if key == "user.name" else "GIT_AUTHOR_EMAIL"
-        ):
-            return f"git has no {key}: set it with git config {key} \"...\""
+    for key, env, example in (("user.name", ("GIT_AUTHOR_NAME",), "Your Name"),
+                              ("user.email", ("GIT_AUTHOR_EMAIL", "EMAIL"), "you@example.com")):
+        if not _git(top, "config", "--get", key, check=False).strip() and not any(os.environ.get(e) for e in env):
+            return f"git has no {key}: set it with git config --global {key} \"{example}\""
     return None
 
 
@@ -249,12 +249,31 @@ def commit(root: Path, paths: list[Path], message: str) -> str:
         repo.git.commit("-m", message)
     except git.GitCommandError as exc:
         _git(top, "read-tree", saved_index)
-        detail = (exc.stderr or exc.stdout or "").strip().replace("stderr: ", "").strip("'\n ")
-        last = detail.splitlines()[-1].strip() if detail else f"exit {exc.status}"
-        raise GitError(f"git commit failed: {last}", hint="the story was left as it was; fix this and run complete again") from None
+        step = exc.command[1] if isinstance(exc.command, list) and len(exc.command) > 1 else "commit"
+        raise GitError(f"git {step} failed: {_reason(exc.stderr or exc.stdout or '', exc.status)}",
+                       hint="the story was left as it was; fix this and run complete again") from None
     finally:
         repo.close()
     return _git(top, "rev-parse", "HEAD").strip()
+
+
+def _reason(output: str, status: object) -> str:
+    """git's (or a hook's) reason on one line: its fatal/error line, a list it
+    introduces with a colon, or else its last line; git's hints left out."""
+    text = output.strip()
+    if text.startswith("stderr: "):  # GitPython's wrapping: stderr: '...'
+        text = text[len("stderr: "):].strip("'")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
+    if not lines:
+        return f"exit {status}"
+    for line in lines:
+        for prefix in ("fatal: ", "error: "):
+            if line.startswith(prefix):
+                return line[len(prefix):]
+    if lines[0].endswith(":"):  # "The following paths are ignored ...:" and the paths
+        listed = lines[1:6] + (["..."] if len(lines) > 6 else [])
+        return " ".join([lines[0], *listed])
+    return lines[-1]
 
 
 def show_commit(root: Path, sha: str) -> str:

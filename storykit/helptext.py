@@ -123,10 +123,13 @@ Commands:
   new        Create a story from TEMPLATE and add it to the tracker.
   renumber   Give story OLD the id NEW (default: the next free id).
   run-tests  Run STORY's tests and record the evidence.
+  validate   Run a green STORY's validation commands; on success it is...
   complete   Finish a green STORY: re-run its tests, check it, record it,...
   list       List the stories: id, status, title, track and agent.
   show       Show one STORY's state and a summary of its evidence.
   tracker    Regenerate STORY_TRACKER.md from the story files.
+  next       List the stories ready to start: not started, every...
+  check      Check every story and the tracker; the CI gate.
   demo       Take a throwaway git repository through the whole cycle.
   verify     Replay STORY's TDD evidence from git: red must fail, done...
 """,
@@ -158,10 +161,13 @@ Commands:
   new        Create a story from TEMPLATE and add it to the tracker.
   renumber   Give story OLD the id NEW (default: the next free id).
   run-tests  Run STORY's tests and record the evidence.
+  validate   Run a green STORY's validation commands; on success it is validated.
   complete   Finish a green STORY: re-run its tests, check it, record it, commit.
   list       List the stories: id, status, title, track and agent.
   show       Show one STORY's state and a summary of its evidence.
   tracker    Regenerate STORY_TRACKER.md from the story files.
+  next       List the stories ready to start: not started, every dependency done.
+  check      Check every story and the tracker; the CI gate.
   demo       Take a throwaway git repository through the whole cycle.
   verify     Replay STORY's TDD evidence from git: red must fail, done must pass.
 """,

@@ -10,11 +10,13 @@ run leaves every file as it was.
 
 from __future__ import annotations
 
+import functools
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from storykit import evidence, git, history, ids, regions, runner, tracker, workflow
 from storykit.errors import Refused, StorykitError
@@ -23,6 +25,9 @@ from storykit.project import Project
 from storykit.story import Story, dump_front, load
 from storykit.templates import get as get_template
 from storykit.templates import render as render_template
+
+if TYPE_CHECKING:
+    from storykit.validation import ValidationRun
 
 
 @dataclass
@@ -86,7 +91,36 @@ def new_story(
     min_tests: int | None = None,
     dry_run: bool = False,
 ) -> Created:
-    """Render a new story from a template, write it, and update the tracker."""
+    """Render a new story from a template, write it, and update the tracker.
+
+    The id is chosen and the file written under the project lock, so two ``new``
+    running at once never take the same id.
+    """
+    build = functools.partial(_new_story, project, template, title, tests=tests, story_id=story_id, track=track,
+                              agent=agent, estimate=estimate, depends=depends, variables=variables,
+                              min_tests=min_tests, dry_run=dry_run)
+    if dry_run:
+        return build()
+    with project_lock(project.config.state_path):
+        project._entries = None  # the stories as they are now, under the lock
+        return build()
+
+
+def _new_story(
+    project: Project,
+    template: str,
+    title: str,
+    *,
+    tests: list[str],
+    story_id: str | None,
+    track: str | None,
+    agent: str | None,
+    estimate: str | None,
+    depends: list[str] | None,
+    variables: dict[str, str] | None,
+    min_tests: int | None,
+    dry_run: bool,
+) -> Created:
     config = project.config
     if not title.strip():
         raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
@@ -136,14 +170,13 @@ def new_story(
     path = config.stories_path / f"{story_id}-{ids.slugify(title)}.md"
     if dry_run:
         return Created(story_id, path, text, written=False)
-    with project_lock(config.state_path):
-        if path.exists():
-            raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
-        write_text_atomic(path, text)
-        project._entries = None
-        for dep in dependencies:  # their derived "Blocks:" line now names this story
-            _refresh_blocks(project, entries[dep].path)
-        tracker.write(project)
+    if path.exists():
+        raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
+    write_text_atomic(path, text)
+    project._entries = None
+    for dep in dependencies:  # their derived "Blocks:" line now names this story
+        _refresh_blocks(project, entries[dep].path)
+    tracker.write(project)
     return Created(story_id, path, text, written=True)
 
 
@@ -211,17 +244,29 @@ def execute(project: Project, story: Story, extra: list[str], timeout: float | N
     return result, shown
 
 
-def _keep_log(project: Project, story_id: str, phase: str) -> str | None:
+def _keep_log(project: Project, story_id: str, phase: str, result: runner.RunResult | None = None) -> str | None:
     latest = _log_path(project, story_id, "latest")
     if not latest.exists():
         return None
     target = _log_path(project, story_id, phase)
     latest.replace(target)
+    if result is not None:  # the excerpt's "[N lines cut; full log: ...]" names the kept log
+        result.excerpt = result.excerpt.replace(f"full log: {latest}]", f"full log: {project.rel(target)}]")
     return project.rel(target)
 
 
+def _load(path: Path, warn: Callable[[str], None] | None) -> Story:
+    """Load a story and pass its warnings (unknown front-matter keys) to ``warn``."""
+    story = load(path)
+    if warn is not None:
+        for warning in story.warnings:
+            warn(warning)
+    return story
+
+
 def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra: list[str] | None = None,
-              echo: BinaryIO | None = None, force: bool = False, commit_phase: bool = False) -> RunOutcome:
+              echo: BinaryIO | None = None, force: bool = False, commit_phase: bool = False,
+              warn: Callable[[str], None] | None = None) -> RunOutcome:
     """Run a story's tests and move it to red or green if the evidence allows.
 
     ``commit_phase`` (``--commit``) also commits the story's test files, the story
@@ -229,14 +274,17 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     and records that commit in the run; if it cannot be made, nothing is recorded.
     """
     path = project.find(ref)
-    story = load(path)
+    story = _load(path, warn)
     notes = _preflight(project, story, force)
     if commit_phase:
         history.require_committable(project, story.id)
     tree_before = git.snapshot(project.root)
     commit = git.head(project.root)
-    digest = evidence.digest(project.root, list(story.meta.get("tests") or []))
+    # The digest of the test files as they ran; tests selected by marker are known only after the run.
+    digest = evidence.digest(project.root, evidence.test_files(story.meta)) if story.meta.get("tests") else None
     result, shown = execute(project, story, extra or [], timeout, echo)
+    if digest is None:
+        digest = evidence.digest(project.root, evidence.test_files(story.meta, {"tests": result.tests}))
     verdict = workflow.judge_run(
         story.id, story.status, result,
         min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
@@ -252,9 +300,10 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         return RunOutcome(story.id, path, verdict, result, log)
     phase = verdict.phase or "red"
     files = history.test_files(project, story, result, digest) if commit_phase else []
-    log = _keep_log(project, story.id, phase)
+    log = _keep_log(project, story.id, phase, result)
     run = evidence.record(result, commit=commit, tree=tree_before, digest_value=digest, log=log, command=shown)
     with project_lock(project.config.state_path):
+        project._entries = None  # other stories may have changed while the tests ran
         fresh = load(path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})",
@@ -280,7 +329,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         fresh.meta, fresh.body = meta, body
         originals = {p: p.read_bytes() if p.exists() else None for p in (path, project.config.tracker_path)}
         write_text_atomic(path, fresh.text())
-        project._entries = None  # the tracker must show the status just written
+        project._entries = None  # read before the run: the tracker must see the new status
         tracker.write(project)
         outcome = RunOutcome(story.id, path, verdict, result, log)
         if commit_phase:
@@ -344,7 +393,7 @@ def _who(project: Project, story: Story) -> str:
 
     try:
         name = subprocess.run(["git", "config", "user.name"], cwd=project.root, capture_output=True,
-                              text=True).stdout.strip()
+                              text=True, encoding="utf-8", errors="replace").stdout.strip()
     except FileNotFoundError:
         name = ""
     return name or str(story.meta.get("agent") or "") or getpass.getuser()
@@ -352,11 +401,12 @@ def _who(project: Project, story: Story) -> str:
 
 def complete(project: Project, ref: str, *, by: str | None = None, actual: str | None = None,
              commit: bool = True, extra: list[str] | None = None, timeout: float | None = None,
-             echo: BinaryIO | None = None) -> Completed:
+             echo: BinaryIO | None = None, warn: Callable[[str], None] | None = None) -> Completed:
     """Re-run the tests, check the story, record completion, and commit."""
     path = project.find(ref)
-    story = load(path)
-    regions.require(story.id, story.body, (evidence.SECTION, *regions.CHECKED_SECTIONS))
+    story = _load(path, warn)
+    regions.require(story.id, story.body, (evidence.SECTION, *regions.CHECKED_SECTIONS),
+                    ("Status", *regions.COMPLETION_FIELDS))
     if story.status not in ("green", "validated"):
         hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
                 "red": "make its tests pass with 'storykit run-tests' first"}[story.status]
@@ -385,13 +435,15 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         _keep_log(project, story.id, "refused")
         raise Refused(f"{story.id} not completed: {problem}")
     log = _keep_log(project, story.id, "final")
+    validated = _validate_for_complete(project, story, timeout, echo)
     final = evidence.record(result, commit=git.head(project.root), tree=None,
-                            digest_value=evidence.digest(project.root, list(story.meta.get("tests") or [])),
+                            digest_value=evidence.digest(project.root, evidence.test_files(story.meta, story.runs.get("green"))),
                             log=log, command=shown)
     final.pop("tree")
     final.pop("tests")  # the green run holds them; the final run only confirms the counts
     will_commit = commit and blocker is None
     with project_lock(project.config.state_path):
+        project._entries = None  # other stories may have changed while the tests ran
         fresh = load(path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})", hint="run complete again")
@@ -399,14 +451,16 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         tracker_path = project.config.tracker_path
         original_tracker = tracker_path.read_bytes() if tracker_path.exists() else None
         meta = fresh.meta
-        meta["runs"] = {**(meta.get("runs") or {}), "final": final}
+        meta["runs"] = {**(meta.get("runs") or {}), **({"validate": validated.record} if validated else {}),
+                        "final": final}
         meta["status"] = "done"
         meta["completed"] = final["at"]
         meta["completed_by"] = by or _who(project, fresh)
         meta["actual"] = actual or _elapsed(meta.get("started"), final["at"]) or "[X hours]"
         body = regions.set_header(fresh.id, fresh.body, "done", project.blocks(fresh.id))
-        body = regions.test_results(fresh.id, body, meta, {})
-        phases = ("red", "green", "validated", "done") + (("commit",) if will_commit else ())
+        body = regions.test_results(fresh.id, body, meta, {"validate": validated.output} if validated else {})
+        phases = ("red", "green") + (("validated",) if "validate" in meta["runs"] else ()) + ("done",) \
+            + (("commit",) if will_commit else ())
         body = regions.tick_tagged(body, phases)
         body = regions.set_completion(fresh.id, body, {"Last Updated": today(),
                                                        "Completed By": meta["completed_by"],
@@ -430,4 +484,21 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
                 raise
             summary = git.show_commit(project.root, sha)
     reason = None if will_commit else ("--no-commit" if not commit else blocker)
-    return Completed(fresh.id, path, sha, summary, reason)
+    notes = [f"validated first: {len(validated.record['commands'])} command(s) passed"] if validated else []
+    return Completed(fresh.id, path, sha, summary, reason, notes)
+
+
+def _validate_for_complete(project: Project, story: Story, timeout: float | None,
+                           echo: BinaryIO | None) -> ValidationRun | None:
+    """A green story with validation commands is validated on the way to done; a
+    failing command refuses the completion (nothing written)."""
+    from storykit import validation
+
+    to_run = validation.commands(project, story.meta)
+    if story.status != "green" or not to_run:
+        return None
+    outcome = validation.run(project, story, to_run, timeout=timeout, echo=echo)
+    if outcome.failed:
+        raise Refused(outcome.problem(story.id).replace("not validated", "not completed: validation failed"),
+                      hint="fix what it reports (its output is above) and run complete again")
+    return outcome

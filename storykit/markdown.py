@@ -86,7 +86,8 @@ class Document:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = split_lines(text)
-        self.headings, self.code, self.fences = _blocks(text)
+        headings, self.code, fences = _blocks(text)
+        self.headings, self.fences = list(headings), list(fences)  # the parse is shared; these lists are not
 
     def section(self, title: str, level: int = 2) -> tuple[int, int] | None:
         """Line range ``[start, end)`` of the body under the heading whose title starts
@@ -169,3 +170,13 @@ def fence(content: str, info: str = "text") -> str:
     marker = "`" * max(3, longest + 1)
     body = content if content.endswith("\n") or not content else content + "\n"
     return f"{marker}{info}\n{body}{marker}\n"
+
+
+def code_span(text: str) -> str:
+    """``text`` as one inline code span that nothing in it can end or break: on one
+    line (a newline in a command could start a ``## heading``), delimited by a
+    backtick run longer than any inside it."""
+    text = re.sub(r"[\r\n]+", " ", text)
+    ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text[:1] in ("`", " ", "") or text[-1:] in ("`", " ") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,8 +107,12 @@ class Project:
                 self._cache = MetaCache(self.config.state_path, self.config.stories_path)
             found = [Entry(p, self._cache.meta(p, load_meta)) for p in self.story_files()]
             self._cache.save()
-            self._entries = sorted(found, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
+            self._entries = self.sort_entries(found)
         return self._entries
+
+    def sort_entries(self, entries: Iterable[Entry]) -> list[Entry]:
+        """Entries in the order every listing uses: by id number, then id."""
+        return sorted(entries, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
 
     def blocks(self, story_id: str) -> list[str]:
         """The stories that depend on ``story_id`` (derived, never stored)."""

@@ -8,6 +8,7 @@ the body is the user's and is never rewritten.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from storykit import evidence
@@ -16,15 +17,27 @@ from storykit.markdown import Document, replace_lines, set_field, tick
 from storykit.workflow import LABELS
 
 CHECKED_SECTIONS = ("Tasks", "Acceptance Criteria", "Completion Checklist")
+# Every template shares these; storykit check insists on them, complete needs them.
+MANDATORY_SECTIONS = ("Tasks", "Acceptance Criteria", evidence.SECTION, "Completion Checklist")
 COMPLETION_FIELDS = ("Last Updated", "Completed By", "Actual Time")
 TAG = "<!-- storykit:"
 
 
+# The headings as the templates write them, and why storykit needs each one.
+_HEADINGS = {
+    evidence.SECTION: ("Test Results (MANDATORY)", "storykit writes the test evidence under it"),
+    "Tasks": ("Tasks (TDD Order)", "storykit checks its boxes before done"),
+    "Acceptance Criteria": ("Acceptance Criteria", "storykit checks its boxes before done"),
+    "Completion Checklist": ("Completion Checklist", "storykit checks its boxes before done"),
+}
+
+
 def _missing_section(story_id: str, name: str, doc: Document) -> StorykitError:
     found = ", ".join(doc.titles()) or "none"
+    heading, why = _HEADINGS.get(name, (name, "storykit needs it"))
     return StorykitError(
         f"{story_id} has no '## {name}' section (found: {found})",
-        hint=f"restore the heading '## {name}' from git or the template, then run again",
+        hint=f"restore the heading '## {heading}' ({why}) from git or the template, then run again",
     )
 
 
@@ -35,13 +48,54 @@ def _missing_field(story_id: str, label: str) -> StorykitError:
     )
 
 
-def require(story_id: str, body: str, sections: tuple[str, ...] = (evidence.SECTION,)) -> Document:
-    """Parse the body and insist that storykit's regions are present."""
+_TOP_HEADING = re.compile(r"^ {0,3}#{1,2}(?:[ \t]|[\r\n]*$)")
+
+
+def _results_span(story_id: str, doc: Document) -> tuple[int, int]:
+    """The Test Results section's line range.
+
+    Refused when a block opened in it (a fence, an HTML comment) is never closed or
+    hides a ``## heading``: the section would then reach over sections the user
+    sees as separate, and rewriting it would delete them.
+    """
+    span = doc.section(evidence.SECTION)
+    if span is None:
+        raise _missing_section(story_id, evidence.SECTION, doc)
+    start, end = span
+    probe = Document("".join(doc.lines[start:end]) + "\n\n## storykit-probe\n")
+    hidden = None
+    if probe.titles()[-1:] != ["storykit-probe"]:
+        line = end - 1
+        while line > start and line - 1 in doc.code:
+            line -= 1
+        hidden = f"the block opened by '{doc.lines[line].strip()}' is never closed"
+    else:
+        ours = {line for info, _, first, last in doc.fences
+                if info.split()[:1] == ["text"] and info.split()[1:] and info.split()[1] in evidence.OUTPUT_PHASES
+                for line in range(first, last)}
+        for line in range(start, end):
+            if line not in ours and _TOP_HEADING.match(doc.lines[line]):
+                hidden = f"'{doc.lines[line].strip()}' is hidden inside a code block or HTML comment"
+                break
+    if hidden:
+        raise StorykitError(
+            f"{story_id}: in its '## {evidence.SECTION}' section {hidden}, and storykit rewrites that whole section",
+            hint="close the block before the next section (or restore the section from git), then run again",
+        )
+    return span
+
+
+def require(story_id: str, body: str, sections: tuple[str, ...] = (evidence.SECTION,),
+            fields: tuple[str, ...] = ("Status",)) -> Document:
+    """Parse the body and insist that storykit's regions are present (checked before
+    any test runs, so a hand-edited story is refused before the run, not after)."""
     doc = Document(body)
     for name in sections:
         if doc.section(name) is None:
             raise _missing_section(story_id, name, doc)
-    for label in ("Status",):
+    if evidence.SECTION in sections:
+        _results_span(story_id, doc)
+    for label in fields:
         if doc.field_line(label) is None:
             raise _missing_field(story_id, label)
     return doc
@@ -70,10 +124,7 @@ def test_results(story_id: str, body: str, meta: dict[str, Any], new_outputs: di
     """The body with its Test Results section re-rendered from ``meta``; recorded
     outputs already there are kept unless ``new_outputs`` replaces them."""
     doc = Document(body)
-    span = doc.section(evidence.SECTION)
-    if span is None:
-        raise _missing_section(story_id, "Test Results (MANDATORY)", doc)
-    start, end = span
+    start, end = _results_span(story_id, doc)
     outputs = evidence.outputs_in("".join(doc.lines[start:end]))
     outputs.update(new_outputs)
     runs = meta.get("runs") or {}

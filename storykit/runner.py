@@ -190,16 +190,57 @@ def _plugin_dir(workdir: Path) -> Path:
     return target
 
 
-def _stop(process: subprocess.Popen[bytes], first: int = signal.SIGTERM, grace: float = 3.0) -> None:
-    """End the test run's whole process group: ``first``, then SIGKILL after ``grace``."""
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, from /proc (Linux; elsewhere none are found).
+
+    A test may start a process in a session of its own, outside the run's process
+    group; ``killpg`` would miss it, so the tree is walked as well.
+    """
+    children: dict[int, list[int]] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()  # the name in (...) may hold spaces
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _signal_tree(pid: int, tree: list[int], signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, first)
+        os.killpg(pid, signum)
+    for member in tree:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(member, signum)
+
+
+def _stop(process: subprocess.Popen[bytes], first: int = signal.SIGTERM, grace: float = 3.0) -> None:
+    """End the test run's whole process tree: its process group and every process
+    below it, ``first``, then SIGKILL after ``grace``."""
+    tree = _descendants(process.pid)
+    _signal_tree(process.pid, tree, first)
     try:
         process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         pass
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+    # Processes started meanwhile are in the tree now; the pid list is taken before
+    # the kill so a reused pid is not hit (the window is the grace period at most).
+    tree = list(dict.fromkeys(tree + (_descendants(process.pid) if process.poll() is None else [])))
+    _signal_tree(process.pid, tree, signal.SIGKILL)
     process.wait()
 
 
@@ -246,6 +287,7 @@ def run(
         result = _execute(command, cwd, environment, log_path, timeout, output_lines, echo)
         if command_template is None:
             _read_plugin_report(report, result)
+            _require_pytest(command[0], result)
         else:
             from storykit.junit import read_junit
 
@@ -254,6 +296,19 @@ def run(
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _require_pytest(python: str, result: RunResult) -> None:
+    """Raise when the project's Python turned out to have no pytest.
+
+    Told from the run itself (exit 1, no report, Python's own message), not from a
+    probe before it: a probe would cost a second interpreter start on every run.
+    """
+    if result.exit_code == 1 and result.report == "missing" and "No module named pytest" in result.excerpt:
+        raise StorykitError(
+            f"the project's Python ({python}) has no pytest",
+            hint=f"install it there ('{python} -m pip install pytest'), or activate the environment that has it",
+        )
 
 
 def _execute(
@@ -277,13 +332,18 @@ def _execute(
             stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
-    except FileNotFoundError:
+    except OSError as exc:
         if log:
             log.close()
-        raise StorykitError(
-            f"the test command '{command[0]}' was not found",
-            hint="install it, or fix test_command in the config",
-        ) from None
+            log_path.unlink(missing_ok=True)  # type: ignore[union-attr]
+        if isinstance(exc, FileNotFoundError):
+            problem, fix = "was not found", "install it"
+        elif isinstance(exc, PermissionError):
+            problem, fix = "is not executable", "make it executable (chmod +x)"
+        else:
+            problem, fix = f"could not be started ({exc.strerror})", "check it"
+        raise StorykitError(f"the test command '{command[0]}' {problem}",
+                            hint=f"{fix}, or fix test_command in the config") from None
     timed_out = False
     assert process.stdout is not None
     fd = process.stdout.fileno()
@@ -304,8 +364,11 @@ def _execute(
                 if log:
                     log.write(chunk)
                 if echo is not None:
-                    echo.write(chunk)
-                    echo.flush()
+                    try:
+                        echo.write(chunk)
+                        echo.flush()
+                    except OSError:  # the reader went away (| head): the run goes on, unseen
+                        echo = None
                 continue
             if deadline is not None and time.monotonic() >= deadline:
                 timed_out = True
@@ -366,3 +429,12 @@ def _read_plugin_report(path: Path, result: RunResult) -> None:
         return
     if not finished:
         result.report = "truncated"
+
+
+def run_command(command: list[str], *, cwd: Path, log_path: Path | None, timeout: float | None = None,
+                output_lines: int = 200, echo: BinaryIO | None = None) -> RunResult:
+    """Run any command (a validation step) the way tests run: streamed to ``echo`` and
+    ``log_path``, own process group, killed at ``timeout``; no test results read."""
+    env = dict(os.environ)
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    return _execute(command, cwd, env, log_path, timeout, output_lines, echo)

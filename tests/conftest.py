@@ -21,6 +21,11 @@ FAILING_TEST = "def test_{name}():\n    assert False, 'not implemented'\n"
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read or write the developer's ~/.gitconfig; identity is pinned."""
+    isolate(tmp_path_factory, monkeypatch)
+
+
+def isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment of ``isolated_git``, for fixtures of a wider scope."""
     home = tmp_path_factory.mktemp("home")
     gitconfig = home / ".gitconfig"
     gitconfig.write_text("[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
@@ -150,3 +155,28 @@ def invoke():
     """Invoke the click group in-process (for help texts and usage errors)."""
     runner = CliRunner()
     return lambda *args: runner.invoke(cli, list(args))
+
+
+def prepared(tmp_path_factory: pytest.TempPathFactory, build) -> Path:  # type: ignore[no-untyped-def]
+    """A storykit project in a git repo, built once by ``build(project)`` for a whole
+    module (real test runs are the slow part); tests take copies with ``copy_of``."""
+    root = tmp_path_factory.mktemp("prepared") / "repo"
+    root.mkdir()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate(tmp_path_factory, monkeypatch)
+        project = Project(root)
+        project.git("init", "-q")
+        assert project.run("init").exit_code == 0
+        project.git("add", "-A")
+        project.git("commit", "-q", "-m", "storykit init")
+        build(project)
+        project.git("add", "-A")
+        project.git("commit", "-q", "-m", "prepared")
+    return root
+
+
+def copy_of(template: Path, tmp_path: Path) -> Project:
+    import shutil
+
+    shutil.copytree(template, tmp_path / "repo", symlinks=True)
+    return Project(tmp_path / "repo")

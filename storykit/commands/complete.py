@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from storykit.cli import project_from
+from storykit.cli import SECONDS, project_from
 from storykit.commands._jsonflag import json_option
 
 
@@ -16,7 +16,7 @@ from storykit.commands._jsonflag import json_option
 @click.option("--by", help="Who completed it (default: git user.name).")
 @click.option("--actual", help="Actual time spent, e.g. \"1.5h\" (default: first red to now).")
 @click.option("--no-commit", is_flag=True, help="Record completion without committing.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("--timeout", type=SECONDS, metavar="SECONDS",
               help="Kill the final test run after this long.")
 @click.pass_context
 def complete(ctx: click.Context, story: str, by: str | None, actual: str | None, no_commit: bool,
@@ -33,8 +33,10 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
 
     project = project_from(ctx)
     done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,
-                  echo=sys.stdout.buffer)
+                  echo=sys.stdout.buffer, warn=lambda w: click.echo(f"warning: {w}", err=True))
     sys.stdout.flush()
+    for note in done.notes:
+        click.echo(f"storykit: {note}")
     click.echo(f"storykit: {done.story_id} is done; recorded in {project.rel(done.path)}")
     if done.commit:
         click.echo(f"Committed {done.commit[:10]}:")

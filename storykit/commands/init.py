@@ -27,7 +27,7 @@ def _setup(root: Path) -> list[str]:
     if found is None or found[0] != root:
         pyproject = root / config_mod.PYPROJECT
         if pyproject.is_file():
-            text = pyproject.read_text(encoding="utf-8")
+            text = pyproject.read_bytes().decode("utf-8")  # not read_text: it would turn CRLF into LF
             newline = "\r\n" if "\r\n" in text else "\n"
             sep = "" if not text or text.endswith(("\n\n", "\r\n\r\n")) else (newline if text.endswith(("\n", "\r")) else newline * 2)
             table = "[tool.storykit]\n" + config_mod.default_table()

@@ -6,14 +6,14 @@ import sys
 
 import click
 
-from storykit.cli import project_from
+from storykit.cli import SECONDS, project_from
 from storykit.commands._jsonflag import json_option
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
 @json_option("run-tests")
 @click.argument("story")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("--timeout", type=SECONDS, metavar="SECONDS",
               help="Kill the test run (and everything it started) after this long; never a pass.")
 @click.option("--force", is_flag=True, help="Run even though a dependency is not done (recorded in the story).")
 @click.option("--commit", "commit_phase", is_flag=True,
@@ -42,7 +42,7 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
 
     project = project_from(ctx)
     outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force,
-                  commit_phase=commit_phase)
+                  commit_phase=commit_phase, warn=lambda w: click.echo(f"warning: {w}", err=True))
     sys.stdout.flush()
     if jsonout.active():  # then stdout is stderr: the live output and messages went there
         _emit(project, outcome)
