@@ -29,6 +29,7 @@ _LIST_KEYS = ("dependencies", "tests", "validate")
 _STRING_KEYS = ("id", "title", "status", "template", "created", "track", "agent", "estimate",
                 "test_command", "started", "completed", "completed_by", "actual")
 _DELIMITER = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?\Z")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # a line with its ending, as markdown-it counts
 
 
 @dataclass
@@ -108,15 +109,17 @@ def _parse_front(source: str, path: Path, first_line: int) -> dict[str, Any]:
 
 def split_front(text: str, path: Path) -> tuple[str, str]:
     """(front matter block with its delimiters, body); raises when there is none."""
-    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
-    if not lines or not re.match(r"^---[ \t]*(?:\r\n|\r|\n)?\Z", lines[0]):
+    # Line by line up to the closing delimiter only: the body is not split into lines.
+    lines = _LINE.finditer(text)
+    first = next(lines, None)
+    if first is None or not re.match(r"^---[ \t]*(?:\r\n|\r|\n)?\Z", first.group(0)):
         raise StorykitError(
             f"{path}:1: no YAML front matter (the file must start with a '---' line)",
             hint="recreate the story with 'storykit new' or restore its front matter from git",
         )
-    for index in range(1, len(lines)):
-        if _DELIMITER.match(lines[index]):
-            return "".join(lines[: index + 1]), "".join(lines[index + 1:])
+    for line in lines:
+        if _DELIMITER.match(line.group(0)):
+            return text[: line.end()], text[line.end():]
     raise StorykitError(
         f"{path}:1: the front matter is never closed",
         hint="add a '---' line after its last key",
