@@ -38,6 +38,8 @@ class Project:
         self.config = config
         self._entries: list[Entry] | None = None
         self._cache: MetaCache | None = None
+        self._paths: dict[str, Path] = {}
+        self._file_id = re.compile(re.escape(config.id_prefix) + r"(\d+)(?=-|\.md$)", re.I)
 
     @property
     def root(self) -> Path:
@@ -60,7 +62,14 @@ class Project:
         # scandir: the file type comes with the name, no stat per file (10,000 stories).
         names = sorted(entry.name for entry in os.scandir(folder)
                        if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file())
-        return [folder / name for name in names]
+        # Each Path is built once per Project: a run-tests scans the folder three times.
+        files = []
+        for name in names:
+            path = self._paths.get(name)
+            if path is None:
+                path = self._paths[name] = folder / name
+            files.append(path)
+        return files
 
     def parse_id(self, text: str) -> str:
         return ids.parse_id(text, self.config.id_prefix, self.config.id_width)
@@ -91,7 +100,7 @@ class Project:
 
     def file_id(self, name: str) -> str | None:
         """The id a story file's name starts with (``STORY-001-add-tags.md``)."""
-        match = re.match(re.escape(self.config.id_prefix) + r"(\d+)(?=-|\.md$)", name, re.I)
+        match = self._file_id.match(name)
         return ids.format_id(int(match.group(1)), self.config.id_prefix, self.config.id_width) if match else None
 
     def load(self, ref: str) -> Story:
