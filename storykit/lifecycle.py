@@ -316,6 +316,10 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
             runs.pop("validate", None)
             meta.setdefault("started", None)
             meta["started"] = meta["started"] or run["at"]
+        elif story.status in ("green", "validated") and "changes" in (story.runs.get("green") or {}):
+            # A re-run refreshes the evidence; the implementation was written before the
+            # first green, and diffing against red now would claim everything merged since.
+            run["changes"] = story.runs["green"]["changes"]
         else:
             run["changes"] = _changes(project, story, runs.get("red"), tree_before)
         if notes:
