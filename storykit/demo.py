@@ -1,7 +1,7 @@
 """The demo: a throwaway git repository taken through the whole storykit cycle.
 
 init -> new -> red -> green -> complete, each step a real ``storykit`` process and a
-real pytest run, then the resulting story, tracker and commit are shown.
+real pytest run; then check and verify, and the resulting story, tracker and commits.
 """
 
 from __future__ import annotations
@@ -214,8 +214,8 @@ def run_demo(directory: Path | None, say: Callable[[str], None]) -> int:
     (root / "tests" / "test_tags.py").write_text(TESTS, encoding="utf-8")
     say("\n(rewrote tests/test_tags.py: 8 real tests against the unimplemented tagstore.py)")
 
-    step("4. Red: storykit runs the tests and records the real failing output")
-    expect(storykit("run-tests", "STORY-001", "--", "-q", "--tb=line"))
+    step("4. Red: storykit runs the tests, records the real failing output, and commits the tests")
+    expect(storykit("run-tests", "STORY-001", "--commit", "--", "-q", "--tb=line"))
 
     step("5. Implement, then green: the real passing output is recorded")
     (root / "tagstore.py").write_text(IMPLEMENTATION, encoding="utf-8")
@@ -229,10 +229,12 @@ def run_demo(directory: Path | None, say: Callable[[str], None]) -> int:
     expect(sh("git", "add", "tagstore.py", "tests/test_tags.py"))
     expect(storykit("complete", "STORY-001", "--actual", "1.5h"))
 
-    step("7. The result")
+    step("7. The result: state, the CI gate, and the evidence replayed from git")
     expect(storykit("show", "STORY-001"))
     expect(storykit("list"))
     expect(storykit("tracker", "--check"))
+    expect(storykit("check"))
+    expect(storykit("verify", "STORY-001"))
     say(f"\n$ cat {story.relative_to(root)}   (Test Results section)")
     text = story.read_text(encoding="utf-8")
     start = text.index("## Test Results")

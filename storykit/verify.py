@@ -161,13 +161,9 @@ def _pass_problem(project: Project, story: Story, replay: Replay, red_tests: dic
     result = replay.result
     assert result is not None
     where = f"at {_WHERE[replay.phase]} {replay.commit[:10]}"
-    problem = workflow.broken_run(result, timeout)
-    if problem is None and result.exit_code != 0:
-        problem = f"{result.failed} of {len(result.tests)} tests fail"
-    if problem is None:
-        problem = workflow.green_problem(
-            story.id, result, min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
-            allow_skips=project.config.allow_skips, red_tests=red_tests)
+    problem = workflow.pass_problem(
+        story.id, result, timeout=timeout, min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
+        allow_skips=project.config.allow_skips, red_tests=red_tests)
     return f"{where}: {problem}{_log_note(project, result)}" if problem else None
 
 

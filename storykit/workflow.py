@@ -153,6 +153,18 @@ def green_problem(
     return None
 
 
+def pass_problem(story: str, result: RunResult, *, timeout: float | None, min_tests: int, allow_skips: bool,
+                 red_tests: dict[str, Any] | None) -> str | None:
+    """Why a run that must pass (complete's re-run, verify's replay) does not count as
+    one, or None."""
+    problem = broken_run(result, timeout)
+    if problem is None and result.exit_code != 0:
+        problem = f"{result.failed} of {len(result.tests)} tests fail"
+    if problem is None:
+        problem = green_problem(story, result, min_tests=min_tests, allow_skips=allow_skips, red_tests=red_tests)
+    return problem
+
+
 def percent(passed: int, total: int) -> str:
     if total == 0:
         return "0%"
