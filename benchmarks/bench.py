@@ -1,6 +1,6 @@
 """storykit's benchmark: each measure of issue 5 side by side with its baseline.
 
-    python benchmarks/bench.py            # the full run: 1,000 and 10,000 stories (~15 min)
+    python benchmarks/bench.py            # the full run: 1,000 and 10,000 stories (~5 min)
     python benchmarks/bench.py --quick    # small sizes, few repeats (CI: well under a minute)
 
 Run it with the Python of the virtual environment to measure: it times the
