@@ -72,17 +72,22 @@ class MetaCache:
     what was saved, without reading the files again.
     """
 
-    def __init__(self, state_dir: Path, folder: Path) -> None:
+    def __init__(self, state_dir: Path, folder: Path, kind: str = "front-matter", salt: str = "") -> None:
+        """``kind`` names the cache's files; ``salt`` is everything besides the file
+        that the cached values depend on (a change of it empties the cache)."""
         self.state_dir = state_dir
         self.folder = str(folder)
+        self.kind = kind
+        self.salt = salt
         self._stored: dict[str, list[Any]] = {}
         for index in range(SHARDS):
             self._stored.update(self._read(self.path(index)))
         self._hits: dict[str, list[Any]] = {}
         self._misses: dict[str, list[Any]] = {}
+        self.stamps: dict[str, tuple[int, int]] = {}  # name -> (size, mtime_ns) of each file seen
 
     def path(self, index: int) -> Path:
-        return self.state_dir / "cache" / f"front-matter-{index:02d}.json"
+        return self.state_dir / "cache" / f"{self.kind}-{index:02d}.json"
 
     def _read(self, path: Path) -> dict[str, Any]:
         try:
@@ -95,7 +100,8 @@ class MetaCache:
         except ValueError:  # not UTF-8, not JSON
             return {}
         if (not isinstance(data, dict) or data.get("format") != FORMAT or data.get("storykit") != __version__
-                or data.get("folder") != self.folder or not isinstance(data.get("entries"), dict)):
+                or data.get("folder") != self.folder or data.get("salt", "") != self.salt
+                or not isinstance(data.get("entries"), dict)):
             return {}
         return data["entries"]  # type: ignore[no-any-return]
 
@@ -104,6 +110,7 @@ class MetaCache:
         else from ``load(path)``."""
         stat = path.stat()
         size, mtime = stat.st_size, stat.st_mtime_ns
+        self.stamps[path.name] = (size, mtime)
         entry = self._stored.get(path.name)
         if (isinstance(entry, list) and len(entry) == 3 and entry[0] == size and entry[1] == mtime
                 and isinstance(entry[2], dict)):
@@ -133,24 +140,30 @@ class MetaCache:
                 shards[index][name] = entries[name]
         try:
             for index, part in shards.items():
-                data = {"format": FORMAT, "storykit": __version__, "folder": self.folder, "entries": part}
+                data = {"format": FORMAT, "storykit": __version__, "folder": self.folder, "salt": self.salt,
+                        "entries": part}
                 self._write(self.path(index), json.dumps(data, ensure_ascii=False).encode("utf-8"))
         except OSError:
             pass  # read-only checkout, full disk: simply no cache
 
     def _write(self, path: Path, data: bytes) -> None:
-        if not self.state_dir.is_dir():
-            self.state_dir.mkdir(parents=True)
-            (self.state_dir / ".gitignore").write_text("*\n", encoding="utf-8")  # as `storykit init` does
-        path.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _write_file(self.state_dir, path, data)
+
+
+def _write_file(state_dir: Path, path: Path, data: bytes) -> None:
+    """Atomically write a cache file, creating storykit's git-ignored folder if needed."""
+    if not state_dir.is_dir():
+        state_dir.mkdir(parents=True)
+        (state_dir / ".gitignore").write_text("*\n", encoding="utf-8")  # as `storykit init` does
+    path.parent.mkdir(exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _exact(meta: Meta) -> bool:
@@ -159,3 +172,38 @@ def _exact(meta: Meta) -> bool:
         return json.loads(json.dumps(meta)) == meta
     except (TypeError, ValueError):  # a date, a set, a NaN...
         return False
+
+
+class ResultCache:
+    """One value computed from a whole set of files, kept while none of them changed.
+
+    ``storykit check`` keeps its cross-story findings (ids, dependencies, cycles, the
+    tracker) here, keyed on the stamps of every story file and the tracker: the same
+    files give the same findings.  Never stored while any file is too fresh to trust
+    its stamp (the racy-clean rule of MetaCache)."""
+
+    def __init__(self, state_dir: Path, name: str, stamps: dict[str, tuple[int, int]], salt: str) -> None:
+        import hashlib
+
+        self.path = state_dir / "cache" / f"{name}.json"
+        self.state_dir = state_dir
+        hasher = hashlib.sha256(f"{FORMAT}\0{__version__}\0{salt}".encode())
+        for file, (size, mtime) in sorted(stamps.items()):
+            hasher.update(f"\0{file}\0{size}\0{mtime}".encode("utf-8", "surrogateescape"))
+        self.key = hasher.hexdigest()
+        self.storable = all(mtime < time.time_ns() - RACY_NS for _, mtime in stamps.values())
+
+    def get(self) -> Any:
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data.get("value") if isinstance(data, dict) and data.get("key") == self.key else None
+
+    def put(self, value: Any) -> None:
+        if not self.storable:
+            return
+        try:
+            _write_file(self.state_dir, self.path, json.dumps({"key": self.key, "value": value}).encode("utf-8"))
+        except OSError:
+            pass

@@ -99,12 +99,15 @@ class _Parsed:
     meta: dict[str, Any]
     front: list[str]
     findings: list[Finding] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # key -> line, when known without ``front``
 
     @property
     def id(self) -> str:
         return str(self.meta["id"])
 
     def key_line(self, key: str) -> int:
+        if key in self.lines:
+            return self.lines[key]
         pattern = re.compile(rf"^{re.escape(key)}\s*:")
         return next((i + 1 for i, line in enumerate(self.front) if pattern.match(line)), 1)
 
@@ -117,36 +120,93 @@ class _Parsed:
         self.findings.append(Finding(self.rel, where, code, severity, message))
 
 
+_LINE_KEYS = ("id", "dependencies", "status")
+
+
 def check(project: Project) -> Report:
-    """Every finding over the project's stories and tracker, sorted by file and line."""
-    import gc
+    """Every finding over the project's stories and tracker, sorted by file and line.
+
+    What a story file alone decides (its front matter, sections, status against its
+    runs) is cached by file stamp in .storykit/cache, like the front matter of
+    ``list``; what depends on other files — ids, dependencies and cycles across
+    stories, test-file digests, the tracker — is checked every time."""
+    from storykit.cache import MetaCache, paused_gc
 
     findings: list[Finding] = []
     stories: list[_Parsed] = []
     files = project.story_files()
     folder = project.rel(project.config.stories_path)  # resolved once, not per file
     digests: dict[Path, bytes] = {}
+    memo: dict[tuple[str, ...], str] = {}
+    config = project.config
+    # Everything in the config that a cached finding depends on (a change empties the cache).
+    salt = repr((bool(config.validate), config.min_tests, config.id_prefix, config.id_width, folder,
+                 project.rel(config.tracker_path)))
+    cache = MetaCache(config.state_path, config.stories_path, kind="check", salt=salt)
     # Thousands of parsed front matters are acyclic; the cycle collector re-walking
     # them all on every generation-2 pass cost a quarter of the run.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         for path in files:
-            read = _read(project, path, findings, folder)
-            if read is not None:
-                parsed, outline = read
-                _story_rules(project, parsed, outline, digests)
-                stories.append(parsed)  # the outline goes: only the front matter is kept
-    finally:
-        if collecting:
-            gc.enable()
-    _cross_rules(project, stories)
+            local = cache.meta(path, lambda p: _local(project, p, folder))
+            found = [Finding(*f) for f in local["findings"]]
+            if not local["usable"]:
+                findings.extend(found)
+                continue
+            parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
+            if local["stale"]:
+                _stale_rule(project, parsed, digests, memo)
+            stories.append(parsed)
+    cache.save()
+    findings.extend(_whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files)))
     for parsed in stories:
         findings.extend(parsed.findings)
     findings.sort()
-    if len(stories) == len(files):  # else 'storykit tracker' itself would refuse
-        findings.extend(_tracker_rule(project, stories))
     return Report(findings, len(files))
+
+
+def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], salt: str,
+                         *, all_usable: bool) -> list[Finding]:
+    """Ids, dependencies, cycles and the tracker: rules over all the stories at once.
+
+    Their findings depend only on the story files and the tracker, so they are kept
+    in .storykit/cache under the stamps of all of those (cache.ResultCache)."""
+    from storykit.cache import ResultCache
+
+    tracker_path = project.config.tracker_path
+    try:
+        stat = tracker_path.stat()
+        tracker_stamp = (stat.st_size, stat.st_mtime_ns)
+    except FileNotFoundError:
+        tracker_stamp = (-1, -1)
+    kept = ResultCache(project.config.state_path, "check-project", {**stamps, "\0tracker": tracker_stamp},
+                       f"{salt}\0{all_usable}")
+    cached = kept.get()
+    if isinstance(cached, list):
+        return [Finding(*item) for item in cached]
+    before = {id(p): len(p.findings) for p in stories}
+    _cross_rules(project, stories)
+    found = [f for p in stories for f in p.findings[before[id(p)]:]]
+    for parsed in stories:  # the story's own findings stay its own; these are returned
+        del parsed.findings[before[id(parsed)]:]
+    if all_usable:  # else 'storykit tracker' itself would refuse
+        found.extend(_tracker_rule(project, stories))
+    kept.put([list(vars(f).values()) for f in found])
+    return found
+
+
+def _local(project: Project, path: Path, folder: str) -> dict[str, Any]:
+    """What one story file alone yields: its findings, its front matter, the lines of
+    the keys later rules point at, and whether its evidence is to be checked for
+    staleness.  A pure function of the file and the config (hence cacheable)."""
+    findings: list[Finding] = []
+    read = _read(project, path, findings, folder)
+    if read is None:
+        return {"usable": False, "findings": [list(vars(f).values()) for f in findings]}
+    parsed, outline = read
+    stale = _story_rules(project, parsed, outline)
+    return {"usable": True, "meta": parsed.meta, "stale": stale,
+            "lines": {key: parsed.key_line(key) for key in _LINE_KEYS},
+            "findings": [list(vars(f).values()) for f in parsed.findings]}
 
 
 def _read(project: Project, path: Path, findings: list[Finding], folder: str) -> tuple[_Parsed, Outline] | None:
@@ -192,7 +252,8 @@ def _body_rules(parsed: _Parsed, outline: Outline) -> None:
                        f"at the next transition", line=parsed.body_line(status_line), severity=WARNING)
 
 
-def _story_rules(project: Project, parsed: _Parsed, outline: Outline, digests: dict[Path, bytes]) -> None:
+def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
+    """The rules on one story's own evidence; True when its staleness is to be checked."""
     file_id = project.file_id(parsed.path.name)
     if file_id != parsed.id:
         named = f"starts with {file_id}" if file_id else "does not start with a story id"
@@ -204,13 +265,14 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline, digests: d
     for code, severity, message in problems:
         parsed.add(code, message, key="status", severity=severity)
     if any(severity == ERROR for _, severity, _ in problems):
-        return  # the status itself is wrong: staleness and done-story rules would only add noise
-    _stale_rule(project, parsed, digests)
+        return False  # the status itself is wrong: staleness and done-story rules would only add noise
     if parsed.meta.get("status") == "done":
         _done_body_rules(parsed, outline)
+    return True
 
 
-def _stale_rule(project: Project, parsed: _Parsed, digests: dict[Path, bytes]) -> None:
+def _stale_rule(project: Project, parsed: _Parsed, digests: dict[Path, bytes],
+                memo: dict[tuple[str, ...], str]) -> None:
     meta = parsed.meta
     status = meta.get("status")
     if status not in ("green", "validated", "done"):
@@ -221,7 +283,10 @@ def _stale_rule(project: Project, parsed: _Parsed, digests: dict[Path, bytes]) -
     if not record or not record.get("digest") or green is None:
         return
     files = evidence.test_files(meta, green)
-    if evidence.digest(project.root, files, digests) == record["digest"]:
+    key = tuple(files)  # stories sharing test files share their digest: computed once per check
+    if key not in memo:
+        memo[key] = evidence.digest(project.root, files, digests)
+    if memo[key] == record["digest"]:
         return
     phase = "final" if record is not green else "passing"
     todo = ("the evidence in this done story no longer matches its tests" if status == "done"

@@ -71,8 +71,12 @@ def blocked(deps: Mapping[str, Sequence[str]], status: Mapping[str, str]) -> lis
 def cycles(deps: Mapping[str, Sequence[str]]) -> list[list[str]]:
     """One cycle per strongly connected group of stories, as a closed path that
     starts and ends at its lowest id: ``["STORY-002", "STORY-003", "STORY-002"]``."""
+    # Only a story that needs a story that needs something can be on a cycle: the
+    # rest (most stories) cannot, and Tarjan need not visit them.
+    known = {story: [d for d in needs if d in deps] for story, needs in deps.items()}
+    active = {story for story, needs in known.items() if needs}
     found = []
-    for group in _components(deps):
+    for group in _components({story: [d for d in known[story] if d in active] for story in active}):
         members = set(group)
         if len(group) == 1 and group[0] not in deps.get(group[0], ()):
             continue
