@@ -133,7 +133,7 @@ class Bench:
         """Run the commands alternately, ``repeats`` times each (machine noise hits all)."""
         times: list[list[float]] = [[] for _ in commands]
         for _ in range(repeats):
-            for slot, command in zip(times, commands):
+            for slot, command in zip(times, commands, strict=True):
                 slot.append(command())
         return times
 
@@ -172,7 +172,7 @@ class Bench:
         runs = self.side_by_side(3 if self.quick else 5, lambda: self.time(FLOOR, root),
                                  *[(lambda c=c: self.time(c, root, ok=(0, 1))) for c in commands.values()])
         medians = {}
-        for name, ours in zip(commands, runs[1:]):
+        for name, ours in zip(commands, runs[1:], strict=True):
             limit = RATIO_TARGETS[name]
             at_target = size == TARGET_SIZE  # smaller projects mostly time start-up
             self.rows.append(Row(f"`storykit {name}`, {size:,} stories", "grep floor", runs[0], ours, "s",
@@ -218,7 +218,7 @@ class Bench:
                              (lambda row: statistics.median(row.ours) <= 0.5) if target else None, note))
         new = [self.time([self.storykit, "new", "feature", "--title", "Bench", "--tests", build.TESTS, "--dry-run"],
                          root) for _ in range(3 if self.quick else 5)]
-        self.rows.append(Row(f"`storykit new --dry-run`, same repository (whole command)", "—", [], new, "s",
+        self.rows.append(Row("`storykit new --dry-run`, same repository (whole command)", "—", [], new, "s",
                              "(information)"))
         shutil.rmtree(root)
 

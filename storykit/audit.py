@@ -8,7 +8,7 @@ caught without re-running anything.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 ERROR, WARNING = "error", "warning"
 
@@ -18,18 +18,20 @@ def _count(run: dict[str, Any], *outcomes: str) -> int:
     return sum(int(counts.get(o) or 0) for o in outcomes) if isinstance(counts, dict) else 0
 
 
-def _failing(run: Any) -> bool:
+def _failing(run: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(run, dict) and run.get("exit_code") == 1 and _count(run, "failed") > 0
 
 
-def _passing(run: Any) -> bool:
+def _passing(run: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(run, dict) and run.get("exit_code") == 0 and _count(run, "passed") > 0 \
         and not _count(run, "failed", "error")
 
 
 def _validated(run: Any) -> bool:
     commands = run.get("commands") if isinstance(run, dict) else None
-    return bool(commands) and all(isinstance(c, dict) and c.get("exit_code") == 0 for c in commands)
+    if not commands:
+        return False
+    return all(isinstance(c, dict) and c.get("exit_code") == 0 for c in commands)
 
 
 def evidence_problems(meta: dict[str, Any], *, min_tests: int, validation: bool) -> list[tuple[str, str, str]]:

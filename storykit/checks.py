@@ -66,7 +66,8 @@ class Finding:
     def github(self) -> str:
         """A GitHub Actions workflow command: an annotation on the file and line."""
         def prop(value: str) -> str:
-            return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
+            return (value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                    .replace(":", "%3A").replace(",", "%2C"))
 
         message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return f"::{self.severity} file={prop(self.path)},line={self.line},title={prop(self.code)}::{message}"
@@ -350,7 +351,9 @@ def _tracker_rule(project: Project, stories: list[_Parsed]) -> list[Finding]:
         return [Finding(rel, 1, "SK801", ERROR, f"{rel} does not exist; run 'storykit tracker' and commit it")]
     if actual == wanted:
         return []
-    line = next((i + 1 for i, (a, b) in enumerate(zip(actual.splitlines(), wanted.splitlines())) if a != b),
-                min(len(actual.splitlines()), len(wanted.splitlines())) + 1)
+    actual_lines, wanted_lines = actual.splitlines(), wanted.splitlines()
+    # strict=False: the two may differ in length; past the shorter one, the default names the first extra line.
+    pairs = zip(actual_lines, wanted_lines, strict=False)
+    line = next((i + 1 for i, (a, b) in enumerate(pairs) if a != b), min(len(actual_lines), len(wanted_lines)) + 1)
     return [Finding(rel, line, "SK801", ERROR, f"{rel} is not what 'storykit tracker' would write (first difference "
                     f"at line {line}); run 'storykit tracker' and commit it")]

@@ -9,7 +9,7 @@ not change, so moving to green leaves the red evidence byte for byte.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ _WHY_ROWS = 15
 
 def now() -> str:
     """The current time as stored in run records: UTC, to the second."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def shown_time(stamp: str | None) -> str:
@@ -157,7 +157,8 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
     if red:
         out += _run_lines(red) + _why_table(red) + _output_block("red", outputs, red)
     else:
-        out += [f"- Pending: `storykit run-tests {meta.get('id', '')}` runs the tests and records the failing output here."]
+        out += [f"- Pending: `storykit run-tests {meta.get('id', '')}` runs the tests "
+                "and records the failing output here."]
 
     out += ["", "**Step 3: Implementation Written** ✅"]
     changes = (green or {}).get("changes")
@@ -168,7 +169,7 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
                 f"(+{changes.get('added', 0)} −{changes.get('deleted', 0)})"]
         edited = changes.get("test_files") or []
         if edited:
-            out += [f"- ⚠️ Test files edited between red and green: "
+            out += ["- ⚠️ Test files edited between red and green: "
                     + ", ".join(f"{code_span(t['path'])} (+{t['added']} −{t['deleted']})" for t in edited)]
     elif green:
         out += ["- Files modified: not recorded (no git history to compare the red and green runs)"]
@@ -184,7 +185,8 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
         if final:
             fp = (final.get("counts") or {}).get("passed", 0)
             commit = f" at commit `{final['commit'][:10]}`" if final.get("commit") else ""
-            out += [f"- Re-run at completion: {shown_time(final.get('at'))}{commit}: {fp} passed, {final.get('total', 0)} total"]
+            out += [f"- Re-run at completion: {shown_time(final.get('at'))}{commit}: "
+                    f"{fp} passed, {final.get('total', 0)} total"]
     else:
         out += ["- Pending: `storykit run-tests` records the passing output here after the implementation."]
 

@@ -27,7 +27,8 @@ def _git(root: Path, *args: str, env: dict[str, str] | None = None, check: bool 
         capture_output=True, text=True, encoding="utf-8", errors="replace",
     )
     if check and proc.returncode != 0:
-        raise GitError(f"git {args[0]} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
+        why = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode
+        raise GitError(f"git {args[0]} failed: {why}")
     return proc.stdout
 
 

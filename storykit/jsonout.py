@@ -42,7 +42,7 @@ def reset() -> None:
     global _command, _stdout, _redirect
     # Restore only our own redirect: an embedding caller (click's CliRunner) may have
     # put its own stdout back already.
-    if _stdout is not None and sys.stdout is _redirect:
+    if _stdout is not None and _redirect is not None and sys.stdout is _redirect:  # enable() sets both
         sys.stdout.flush()
         sys.stdout = _stdout
     _command = _stdout = _redirect = None

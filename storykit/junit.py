@@ -130,4 +130,5 @@ def _check_declared(suite: ET.Element, result: RunResult) -> None:
     shown = sum(1 for case in suite.iter() if _local(case.tag) == "testcase"
                 and any(_local(c.tag) in ("failure", "error") for c in case))
     if declared > shown:
-        result.collect_errors.append(f"{suite.get('name') or 'a test suite'} ({declared - shown} failure(s) outside any test)")
+        name = suite.get("name") or "a test suite"
+        result.collect_errors.append(f"{name} ({declared - shown} failure(s) outside any test)")

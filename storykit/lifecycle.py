@@ -436,9 +436,9 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         raise Refused(f"{story.id} not completed: {problem}")
     log = _keep_log(project, story.id, "final")
     validated = _validate_for_complete(project, story, timeout, echo)
+    tested = evidence.test_files(story.meta, story.runs.get("green"))
     final = evidence.record(result, commit=git.head(project.root), tree=None,
-                            digest_value=evidence.digest(project.root, evidence.test_files(story.meta, story.runs.get("green"))),
-                            log=log, command=shown)
+                            digest_value=evidence.digest(project.root, tested), log=log, command=shown)
     final.pop("tree")
     final.pop("tests")  # the green run holds them; the final run only confirms the counts
     will_commit = commit and blocker is None

@@ -80,6 +80,20 @@ def newline_of(text: str) -> str:
     return match.group(0) if match else "\n"
 
 
+if TYPE_CHECKING:
+    from collections.abc import Set
+    from typing import Protocol
+
+    class _Outlined(Protocol):
+        """What Document's queries read: storykit.outline.Outline borrows them too."""
+
+        lines: list[str]
+        headings: list[Heading]
+
+        @property
+        def code(self) -> Set[int]: ...
+
+
 class Document:
     """One parse of a Markdown text: its lines, headings and code-block lines."""
 
@@ -89,7 +103,7 @@ class Document:
         headings, self.code, fences = _blocks(text)
         self.headings, self.fences = list(headings), list(fences)  # the parse is shared; these lists are not
 
-    def section(self, title: str, level: int = 2) -> tuple[int, int] | None:
+    def section(self: _Outlined, title: str, level: int = 2) -> tuple[int, int] | None:
         """Line range ``[start, end)`` of the body under the heading whose title starts
         with ``title`` (case-insensitive): from the line after the heading up to the
         next heading of the same or a higher level, or the end of the document."""
@@ -104,10 +118,10 @@ class Document:
                 return heading.line + 1, end
         return None
 
-    def titles(self, level: int = 2) -> list[str]:
+    def titles(self: _Outlined, level: int = 2) -> list[str]:
         return [h.title for h in self.headings if h.level == level]
 
-    def field_line(self, label: str) -> int | None:
+    def field_line(self: _Outlined, label: str) -> int | None:
         """Index of the first line, outside code, that starts with ``**Label:**``."""
         prefix = f"**{label}:**"
         for index, line in enumerate(self.lines):
@@ -115,7 +129,7 @@ class Document:
                 return index
         return None
 
-    def checkboxes(self, start: int = 0, end: int | None = None) -> list[Checkbox]:
+    def checkboxes(self: _Outlined, start: int = 0, end: int | None = None) -> list[Checkbox]:
         """Task-list items (``- [ ]`` / ``- [x]``) between two lines, outside code."""
         found = []
         for index in range(start, len(self.lines) if end is None else end):

@@ -45,7 +45,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = {_id_key(s) for s in config.getoption("story", []) or []}
     if not wanted:
         return
-    selected, deselected = [], []
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
         marked = {_id_key(arg) for mark in item.iter_markers("story") for arg in mark.args}
         (selected if marked & wanted else deselected).append(item)

@@ -152,7 +152,8 @@ def custom_command(template: str, tests: list[str], extra: list[str], junit: Pat
     try:
         words = shlex.split(template)
     except ValueError as exc:
-        raise StorykitError(f"test_command is not a valid command line ({exc})", hint="fix test_command in the config") from None
+        raise StorykitError(f"test_command is not a valid command line ({exc})",
+                            hint="fix test_command in the config") from None
     command: list[str] = []
     for word in words:
         if word == "{tests}":

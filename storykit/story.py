@@ -201,7 +201,8 @@ def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
     found: list[MetaProblem] = []
     for key in REQUIRED:
         if key not in meta or meta[key] in (None, ""):
-            found.append(MetaProblem("missing", key, f"front matter has no '{key}'", f"add '{key}:' to the front matter"))
+            found.append(MetaProblem("missing", key, f"front matter has no '{key}'",
+                                     f"add '{key}:' to the front matter"))
     for key in _STRING_KEYS:
         value = meta.get(key)
         if value is not None and not isinstance(value, str):
@@ -211,7 +212,8 @@ def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
             ):
                 meta[key] = str(value)
                 continue
-            found.append(MetaProblem("type", key, f"front matter '{key}' must be text, not {type(value).__name__} ({value!r})",
+            found.append(MetaProblem("type", key,
+                                     f"front matter '{key}' must be text, not {type(value).__name__} ({value!r})",
                                      f"write it as {key}: \"...\""))
     status = meta.get("status")
     if isinstance(status, str) and status and status not in STATUSES:

@@ -78,7 +78,8 @@ def broken_run(result: RunResult, timeout: float | None) -> str | None:
     if code not in (0, 1):
         return f"the test command exited {code}, which is neither a pass (0) nor failing tests (1)"
     if result.collect_errors:
-        return f"{len(result.collect_errors)} test file(s) could not be collected ({', '.join(result.collect_errors[:3])}): fix them first"
+        return (f"{len(result.collect_errors)} test file(s) could not be collected "
+                f"({', '.join(result.collect_errors[:3])}): fix them first")
     if code == 0 and result.count("failed", "error"):
         return "the test command exited 0 but reported failing tests; it is not trusted as a pass"
     if code == 1 and not result.tests:
@@ -114,7 +115,8 @@ def judge_run(
         elif status == "red":
             verdict.reason = f"{story} is still red: {result.failed} of {total} tests fail"
         else:
-            verdict.reason = f"{story} is red: {result.failed} of {total} tests fail, as TDD expects before implementing"
+            verdict.reason = (f"{story} is red: {result.failed} of {total} tests fail, "
+                              f"as TDD expects before implementing")
         return verdict
     # exit code 0: the tests pass.
     if status == "not-started":
@@ -143,10 +145,12 @@ def green_problem(
     games = result.count("skipped", "xfailed", "xpassed")
     if games and not allow_skips:
         names = [n for n, (o, _) in sorted(result.tests.items()) if o in ("skipped", "xfailed", "xpassed")]
-        return (f"{games} story test(s) were skipped or xfailed ({', '.join(names[:3])}{', ...' if games > 3 else ''}): "
+        return (f"{games} story test(s) were skipped or xfailed "
+                f"({', '.join(names[:3])}{', ...' if games > 3 else ''}): "
                 f"green means no skipped tests (set allow_skips = true in the config to permit them)")
     if red_tests:
-        missing = sorted(n for n, outcome in red_tests.items() if str(outcome).startswith("failed") and n not in result.tests)
+        missing = sorted(n for n, outcome in red_tests.items()
+                         if str(outcome).startswith("failed") and n not in result.tests)
         if missing:
             return (f"{len(missing)} test(s) that failed at red did not run now ({', '.join(missing[:3])}"
                     f"{', ...' if len(missing) > 3 else ''}): restore them, or run red again if they were renamed")

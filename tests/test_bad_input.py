@@ -156,7 +156,8 @@ def test_wrong_type(story: Project) -> None:
 
 def test_missing_required_key(story: Project) -> None:
     path = edit(story, "title: Add feature\n", "")
-    refused(story, "show", "1", code=2, message=f"Error: {path}: front matter has no 'title'; add 'title:' to the front matter")
+    refused(story, "show", "1", code=2,
+            message=f"Error: {path}: front matter has no 'title'; add 'title:' to the front matter")
 
 
 def test_unknown_key_is_a_warning_with_did_you_mean(story: Project) -> None:
@@ -214,8 +215,9 @@ def test_owned_section_deleted(story: Project) -> None:
     end = text.index("## Expected Outputs")
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     story.tests_file("feature", failing=2)
+    found = SECTIONS_FOUND.replace("Results, ", "")
     refused(story, "run-tests", "1", code=2,
-            message=f"Error: STORY-001 has no '## Test Results' section (found: {SECTIONS_FOUND.replace('Results, ', '')}); "
+            message=f"Error: STORY-001 has no '## Test Results' section (found: {found}); "
                     f"restore the heading '## Test Results (MANDATORY)' (storykit writes the test evidence "
                     f"under it) from git or the template, then run again")
 

@@ -177,7 +177,8 @@ def test_unknown_status_and_malformed_yaml(stories: Project) -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0].startswith("stories/STORY-002-use-feature.md:4: SK101 malformed YAML front matter")
-    assert lines[1].startswith("stories/STORY-003-later.md:4: SK104 unknown status 'finished'; use one of: not-started, red")
+    assert lines[1].startswith("stories/STORY-003-later.md:4: SK104 unknown status 'finished'; "
+                               "use one of: not-started, red")
     assert "SK801" not in result.stdout  # the tracker cannot be judged while a story is unreadable
 
 

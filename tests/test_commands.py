@@ -13,7 +13,8 @@ def test_init_adds_its_table_to_pyproject_without_touching_the_rest(bare: Projec
     assert result.exit_code == 0, result.output
     text = bare.read("pyproject.toml")
     assert text.startswith(original)
-    assert text[len(original):] == '\n[tool.storykit]\nstories_dir = "stories"\ntracker = "STORY_TRACKER.md"\nmin_tests = 1\n'
+    assert text[len(original):] == ('\n[tool.storykit]\nstories_dir = "stories"\n'
+                                    'tracker = "STORY_TRACKER.md"\nmin_tests = 1\n')
     assert (bare.root / "stories").is_dir() and (bare.root / "templates" / "README.md").is_file()
     assert bare.read(".storykit/.gitignore") == "*\n"
     assert "# Story Tracker" in bare.read("STORY_TRACKER.md")

@@ -199,7 +199,8 @@ def test_fifty_megabytes_of_output(red: Project, tmp_path: Path) -> None:
         "def test_feature_1():\n    assert False\n"))
     peak_file = tmp_path / "peak"
     wrapper = ("import atexit, resource, sys\n"
-               "atexit.register(lambda: open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n"
+               "atexit.register(lambda: open(sys.argv[1], 'w').write(\n"
+               "    str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n"
                "from storykit.__main__ import main\n"
                "sys.exit(main(sys.argv[2:]))\n")
     began = time.monotonic()
@@ -224,7 +225,8 @@ def test_fifty_megabytes_of_output(red: Project, tmp_path: Path) -> None:
 
 def test_reader_going_away_does_not_stop_the_run(story: Project) -> None:
     """storykit run-tests 1 | head -1: the live echo stops, the run is still recorded."""
-    story.write("tests/test_feature.py", "def test_feature_0():\n    print('x' * 100 + '\\n' * 3000)\n    assert False\n"
+    story.write("tests/test_feature.py", "def test_feature_0():\n    print('x' * 100 + '\\n' * 3000)\n"
+                                         "    assert False\n"
                                          "def test_feature_1():\n    assert False\n")
     process = start(story, "run-tests", "1", "--", "-s", stdout=subprocess.PIPE)
     assert process.stdout is not None

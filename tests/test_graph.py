@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import yaml
 from hypothesis import given
@@ -55,7 +56,7 @@ def test_every_reported_cycle_is_real_and_every_cycle_reported(edges: dict[int, 
     cycles = graph.cycles(deps)
     for cycle in cycles:
         assert cycle[0] == cycle[-1]
-        assert all(b in deps[a] for a, b in zip(cycle, cycle[1:]))
+        assert all(b in deps[a] for a, b in pairwise(cycle))
     # A graph has a cycle iff repeatedly removing stories with no known dependency left empties it.
     left = {k: {d for d in v if d in deps} for k, v in deps.items()}
     while True:

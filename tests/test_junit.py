@@ -24,7 +24,8 @@ def test_testsuites_root_with_failure_error_skipped(tmp_path: Path) -> None:
 <testsuites name="all" tests="4" failures="1" errors="1">
   <testsuite name="pkg/math" tests="4" failures="1" errors="1" skipped="1">
     <testcase classname="pkg/math" name="TestAdd" time="0.01"/>
-    <testcase classname="pkg/math" name="TestSub"><failure message="1 != 2" type="AssertionError">trace</failure></testcase>
+    <testcase classname="pkg/math" name="TestSub"><failure message="1 != 2"
+        type="AssertionError">trace</failure></testcase>
     <testcase classname="pkg/math" name="TestDiv"><error message="boom" type="ZeroDivisionError"/></testcase>
     <testcase classname="pkg/math" name="TestMul"><skipped message="later"/></testcase>
   </testsuite>
@@ -104,9 +105,11 @@ def test_a_test_file_that_cannot_load_is_a_collection_error_not_a_failure(tmp_pa
     result = parse(tmp_path, f"""<testsuites>
   <testcase name="{tmp_path}/test/broken.test.js" classname="test"><failure type="testCodeFailure"/></testcase>
   <testcase name="{tmp_path}/test/empty.test.js" classname="test"/>
-  <testcase name="real" classname="test"><failure type="testCodeFailure" message="expected 3&#10;got 4"/></testcase>
+  <testcase name="real" classname="test"><failure type="testCodeFailure"
+      message="expected 3&#10;got 4"/></testcase>
 </testsuites>""", cwd=tmp_path)
-    assert result.tests == {"test::real": ("failed", "testCodeFailure: expected 3")}  # the message's first line  # the empty file is no test
+    # The message's first line; the empty file is no test.
+    assert result.tests == {"test::real": ("failed", "testCodeFailure: expected 3")}
     assert result.collect_errors == ["test/broken.test.js"]
     assert broken_run(result, None) == ("1 test file(s) could not be collected (test/broken.test.js): fix them first")
 

@@ -51,7 +51,8 @@ def test_empty_cart():
     assert Cart().total({}) == 0
 """
 
-STUB = "class Cart:\n    def __init__(self):\n        self.items = {}\n\n    def add(self, name, n):\n        pass\n\n" \
+STUB = "class Cart:\n    def __init__(self):\n        self.items = {}\n\n" \
+       "    def add(self, name, n):\n        pass\n\n" \
        "    def total(self, prices):\n        return 0\n\n    def checkout(self):\n        return None\n"
 IMPLEMENTATION = """\
 class Cart:

@@ -47,7 +47,8 @@ def test_next_json(project: Project) -> None:
 
 def test_next_with_nothing_ready_says_why(project: Project) -> None:
     assert project.run("new", "feature", "--title", "Schema", "--tests", "tests/test_a.py").exit_code == 0
-    assert project.run("new", "feature", "--title", "API", "--tests", "tests/test_b.py", "--depends", "1").exit_code == 0
+    assert project.run("new", "feature", "--title", "API", "--tests", "tests/test_b.py",
+                       "--depends", "1").exit_code == 0
     project.tests_file("a", failing=1, rel="tests/test_a.py")
     assert project.run("run-tests", "1").exit_code == 0  # STORY-001 is red: started, not ready
     result = project.run("next")

@@ -55,8 +55,9 @@ def test_node_story_goes_red_green_done(node_project: Project) -> None:
         "test::adds": "failed testCodeFailure: not implemented",
         "multiplication::test::multiplies": "failed testCodeFailure: Expected values to be strictly equal:0 !== 6"}
     assert "| `test::adds` | failed | testCodeFailure: not implemented |" in p.story()
-    assert meta["runs"]["red"]["command"] == ("node --test --test-reporter=junit --test-reporter-destination=<junit.xml> "
-                                              "--test-reporter=spec --test-reporter-destination=stdout test/math.test.js")
+    assert meta["runs"]["red"]["command"] == (
+        "node --test --test-reporter=junit --test-reporter-destination=<junit.xml> "
+        "--test-reporter=spec --test-reporter-destination=stdout test/math.test.js")
     assert "Error: not implemented" in p.story()  # the real failing output, in Step 2
 
     p.write("math.js", IMPLEMENTATION)

@@ -56,7 +56,8 @@ def test_every_storykit_commit_carries_story_and_phase_trailers(project: Project
     project.git("add", "calc.py")
     green = project.run("run-tests", "1", "--commit")
     assert green.exit_code == 0, green.output
-    assert project.git("log", "-1", "--format=%B") == "feat: tests pass for STORY-001\n\nStory: STORY-001\nPhase: green\n\n"
+    assert project.git("log", "-1", "--format=%B") == ("feat: tests pass for STORY-001\n\n"
+                                                       "Story: STORY-001\nPhase: green\n\n")
     assert committed_files(project) == ["STORY_TRACKER.md", "calc.py", STORY]
     assert front(project.story())["runs"]["green"]["commit"] == project.git("rev-parse", "HEAD").strip()
 
@@ -83,7 +84,8 @@ def test_story_commits_match_the_exact_id(project: Project) -> None:
 
 def test_commit_of_a_marked_story_holds_the_files_of_its_tests(project: Project) -> None:
     project.run("new", "feature", "--title", "Marked", "--min-tests", "1")
-    project.write("tests/test_one.py", "import pytest\n\n@pytest.mark.story('STORY-001')\ndef test_x():\n    assert False\n")
+    project.write("tests/test_one.py",
+                  "import pytest\n\n@pytest.mark.story('STORY-001')\ndef test_x():\n    assert False\n")
     project.write("tests/test_other.py", "def test_unrelated():\n    assert False\n")
     result = project.run("run-tests", "1", "--commit")
     assert result.exit_code == 0, result.output

@@ -109,7 +109,8 @@ def test_verify_reports_a_completion_commit_whose_tests_fail(project: Project) -
     bad = head(project)
     result = project.run("verify", "1")
     assert result.exit_code == 1
-    assert result.stdout.splitlines() == [f"red   {red[:10]}  2 of 2 tests fail", f"done  {bad[:10]}  2 of 2 tests fail"]
+    assert result.stdout.splitlines() == [f"red   {red[:10]}  2 of 2 tests fail",
+                                          f"done  {bad[:10]}  2 of 2 tests fail"]
     assert result.stderr.splitlines()[0] == (
         f"Problem: STORY-001: at the completion commit {bad[:10]}: 2 of 2 tests fail "
         f"(full log: .storykit/logs/STORY-001-verify-done.log)")

@@ -29,7 +29,10 @@ def _setup(root: Path) -> list[str]:
         if pyproject.is_file():
             text = pyproject.read_bytes().decode("utf-8")  # not read_text: it would turn CRLF into LF
             newline = "\r\n" if "\r\n" in text else "\n"
-            sep = "" if not text or text.endswith(("\n\n", "\r\n\r\n")) else (newline if text.endswith(("\n", "\r")) else newline * 2)
+            if not text or text.endswith(("\n\n", "\r\n\r\n")):
+                sep = ""
+            else:
+                sep = newline if text.endswith(("\n", "\r")) else newline * 2
             table = "[tool.storykit]\n" + config_mod.default_table()
             write_text_atomic(pyproject, text + sep + table.replace("\n", newline))
             created.append("[tool.storykit] in pyproject.toml")

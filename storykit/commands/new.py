@@ -32,7 +32,8 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--agent", help="Who works on it, e.g. backend-dev (default: the template's).")
 @click.option("--estimate", help="Time estimate, e.g. \"1-2 hours\" (default: the template's).")
 @click.option("--depends", multiple=True, metavar="ID", help="A story this one needs done first (repeatable).")
-@click.option("--min-tests", type=click.IntRange(min=0), help="Passing tests needed for green (default: the template's).")
+@click.option("--min-tests", type=click.IntRange(min=0),
+              help="Passing tests needed for green (default: the template's).")
 @click.option("--var", "variables", multiple=True, metavar="KEY=VALUE", help="A template variable (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Print the story instead of writing it.")
 @click.pass_context

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from storykit.cli import project_from
 from storykit.commands._jsonflag import json_option
+
+if TYPE_CHECKING:
+    from storykit.project import Entry
 
 
 @click.command("next")
@@ -23,7 +26,7 @@ def next_cmd(ctx: click.Context) -> None:
     from storykit import graph, jsonout
 
     project = project_from(ctx)
-    entries = {}
+    entries: dict[str, Entry] = {}
     for entry in project.entries():
         entries.setdefault(entry.id, entry)
     deps, status = graph.from_entries(entries.values())

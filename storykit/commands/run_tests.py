@@ -55,7 +55,8 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
         click.echo(f"Committed {outcome.commit[:10]}:")
         click.echo(outcome.commit_summary.rstrip())
     if outcome.left_out:
-        shown = ", ".join(outcome.left_out[:5]) + (f" (and {len(outcome.left_out) - 5} more)" if len(outcome.left_out) > 5 else "")
+        more = len(outcome.left_out) - 5
+        shown = ", ".join(outcome.left_out[:5]) + (f" (and {more} more)" if more > 0 else "")
         click.echo(f"Not in that commit (uncommitted changes): {shown}", err=True)
 
 
