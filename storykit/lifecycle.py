@@ -10,8 +10,10 @@ run leaves every file as it was.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import getpass
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +24,7 @@ from storykit import evidence, git, history, ids, regions, runner, tracker, work
 from storykit.errors import Refused, StorykitError
 from storykit.fsutil import project_lock, write_atomic, write_text_atomic
 from storykit.project import Project
-from storykit.story import Story, dump_front, load
+from storykit.story import Story, dump_front, load, load_meta
 from storykit.templates import get as get_template
 from storykit.templates import render as render_template
 
@@ -200,16 +202,52 @@ def commit_message(template: str, meta: dict[str, Any]) -> str:
 
 def _preflight(project: Project, story: Story, force: bool) -> list[str]:
     """Checks made before any test runs; returns notes (forced overrides)."""
-    regions.require(story.id, story.body)
+    regions.require_present(story.id, story.body)  # the exact check runs beside the tests (_Beside)
     if story.status == "done":
         raise Refused(f"{story.id} is done; its evidence is final", hint=f"see 'storykit show {story.id}'")
-    entries = {e.id: e for e in project.entries()}
-    waiting = [d for d in story.meta.get("dependencies") or []
-               if d not in entries or entries[d].meta.get("status") != "done"]
+    waiting = [d for d in story.meta.get("dependencies") or [] if _status_of(project, d) != "done"]
     if waiting and not force:
         raise Refused(f"{story.id} depends on {', '.join(waiting)}, not done yet",
                       hint="finish those first, or pass --force (the override is recorded)")
     return [f"started before {', '.join(waiting)} was done (--force)"] if waiting else []
+
+
+def _status_of(project: Project, story_id: str) -> str | None:
+    """A story's status from its front matter alone (None when there is no such story)."""
+    try:
+        return str(load_meta(project.find(story_id)).get("status"))
+    except StorykitError:
+        return None
+
+
+class _Beside(threading.Thread):
+    """What run-tests does while the tests run, instead of before or after them (the
+    test tax of issue 5): the exact Markdown check of the story's regions, which
+    stops the run if it fails, and warming what writing the evidence will need."""
+
+    def __init__(self, project: Project, story: Story) -> None:
+        super().__init__(name="storykit-beside", daemon=True)
+        self.project, self.story = project, story
+        self.failed = threading.Event()
+        self.error: StorykitError | None = None
+
+    def run(self) -> None:
+        try:
+            regions.require(self.story.id, self.story.body)
+        except StorykitError as exc:
+            self.error = exc
+            self.failed.set()
+            return
+        with contextlib.suppress(Exception):  # only warming: the write path meets any problem itself
+            import filelock  # noqa: F401 - for the lock taken after the run
+
+            self.project.entries()  # the front-matter cache the tracker is rendered from
+
+    def outcome(self) -> None:
+        """Wait for it; raise what it found."""
+        self.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _test_args(project: Project, story: Story) -> tuple[str | None, list[str], list[str]]:
@@ -228,13 +266,13 @@ def _log_path(project: Project, story_id: str, phase: str) -> Path:
 
 
 def execute(project: Project, story: Story, extra: list[str], timeout: float | None,
-            echo: BinaryIO | None) -> tuple[runner.RunResult, str]:
+            echo: BinaryIO | None, abort: threading.Event | None = None) -> tuple[runner.RunResult, str]:
     """Run a story's tests; returns the result and the command as shown in the story."""
     command, tests, marker = _test_args(project, story)
     timeout = timeout if timeout is not None else story.meta.get("timeout") or project.config.timeout
     result = runner.run(command, tests, marker + list(extra), cwd=project.root,
                         log_path=_log_path(project, story.id, "latest"), timeout=timeout,
-                        output_lines=project.config.output_lines, echo=echo)
+                        output_lines=project.config.output_lines, echo=echo, abort=abort)
     shown = command or "python -m pytest {tests}"
     shown = shown.replace("{tests}", " ".join(tests) if tests else "").replace("{junit}", "<junit.xml>").strip()
     if marker:
@@ -282,7 +320,14 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     commit = git.head(project.root)
     # The digest of the test files as they ran; tests selected by marker are known only after the run.
     digest = evidence.digest(project.root, evidence.test_files(story.meta)) if story.meta.get("tests") else None
-    result, shown = execute(project, story, extra or [], timeout, echo)
+    beside = _Beside(project, story)
+    beside.start()
+    try:
+        result, shown = execute(project, story, extra or [], timeout, echo, beside.failed)
+    except runner.RunAborted:
+        beside.outcome()
+        raise
+    beside.outcome()
     if digest is None:
         digest = evidence.digest(project.root, evidence.test_files(story.meta, {"tests": result.tests}))
     verdict = workflow.judge_run(

@@ -9,12 +9,15 @@ the body is the user's and is never rewritten.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storykit import evidence
 from storykit.errors import StorykitError
 from storykit.markdown import Document, replace_lines, set_field, tick
 from storykit.workflow import LABELS
+
+if TYPE_CHECKING:
+    from storykit.outline import Outline
 
 CHECKED_SECTIONS = ("Tasks", "Acceptance Criteria", "Completion Checklist")
 # Every template shares these; storykit check insists on them, complete needs them.
@@ -32,7 +35,7 @@ _HEADINGS = {
 }
 
 
-def _missing_section(story_id: str, name: str, doc: Document) -> StorykitError:
+def _missing_section(story_id: str, name: str, doc: Document | Outline) -> StorykitError:
     found = ", ".join(doc.titles()) or "none"
     heading, why = _HEADINGS.get(name, (name, "storykit needs it"))
     return StorykitError(
@@ -83,6 +86,18 @@ def _results_span(story_id: str, doc: Document) -> tuple[int, int]:
             hint="close the block before the next section (or restore the section from git), then run again",
         )
     return span
+
+
+def require_present(story_id: str, body: str) -> None:
+    """The quick form of :func:`require`: the Test Results section and the Status line
+    are there, found by a line scan (storykit.outline) instead of a Markdown parse."""
+    from storykit.outline import Outline
+
+    outline = Outline(body)
+    if outline.section(evidence.SECTION) is None:
+        raise _missing_section(story_id, evidence.SECTION, outline)
+    if outline.field_line("Status") is None:
+        raise _missing_field(story_id, "Status")
 
 
 def require(story_id: str, body: str, sections: tuple[str, ...] = (evidence.SECTION,),

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ PLUGIN_MODULE = "storykit_pytest"
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MAX_LINE = 2000  # characters of one output line kept in the story
+
+
+class RunAborted(Exception):
+    """The run was stopped through its ``abort`` event (the test tree is gone)."""
 
 
 @dataclass
@@ -263,8 +268,12 @@ def run(
     output_lines: int = 200,
     echo: BinaryIO | None = None,
     env: dict[str, str] | None = None,
+    abort: threading.Event | None = None,
 ) -> RunResult:
     """Run the tests; stream output to ``echo`` and ``log_path``; return the result.
+
+    Setting ``abort`` stops the run (its whole process tree) and raises RunAborted:
+    storykit's own checks that go on while the tests run use it to refuse.
 
     ``command_template`` None means the default pytest command; otherwise it is a
     ``test_command`` whose results are read from the JUnit XML it writes to
@@ -285,7 +294,7 @@ def run(
             assignments, command = split_env(custom_command(command_template, tests, extra, junit))
             environment.update(assignments, STORYKIT_JUNIT=str(junit))
         environment.setdefault("PYTHONIOENCODING", "utf-8")
-        result = _execute(command, cwd, environment, log_path, timeout, output_lines, echo)
+        result = _execute(command, cwd, environment, log_path, timeout, output_lines, echo, abort)
         if command_template is None:
             _read_plugin_report(report, result)
             _require_pytest(command[0], result)
@@ -320,6 +329,7 @@ def _execute(
     timeout: float | None,
     output_lines: int,
     echo: BinaryIO | None,
+    abort: threading.Event | None = None,
 ) -> RunResult:
     window = _Window(max(output_lines // 2, 5))
     log = None
@@ -354,6 +364,8 @@ def _execute(
     exited_at: float | None = None
     try:
         while True:
+            if abort is not None and abort.is_set():
+                raise RunAborted()
             wait = 0.2
             if deadline is not None:
                 wait = min(wait, max(deadline - time.monotonic(), 0))
