@@ -151,6 +151,16 @@ def project(bare: Project) -> Project:
 
 
 @pytest.fixture
+def story(project: Project) -> Project:
+    """A project holding STORY-001 (feature template, min_tests 2, tests in
+    tests/test_feature.py), committed."""
+    assert project.new().exit_code == 0
+    project.git("add", "-A")
+    project.git("commit", "-q", "-m", "story")
+    return project
+
+
+@pytest.fixture
 def invoke():
     """Invoke the click group in-process (for help texts and usage errors)."""
     runner = CliRunner()

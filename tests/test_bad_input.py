@@ -32,14 +32,6 @@ def refused(project: Project, *args: str, code: int, message: str | re.Pattern[s
     assert project.snapshot() == before
 
 
-@pytest.fixture
-def story(project: Project) -> Project:
-    """A project holding STORY-001 (feature template, min_tests 2), committed."""
-    assert project.new().exit_code == 0
-    project.git("add", "-A")
-    project.git("commit", "-q", "-m", "story")
-    return project
-
 
 def edit(project: Project, old: str, new: str, rel: str = STORY) -> Path:
     path = project.root / rel

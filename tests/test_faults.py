@@ -55,14 +55,6 @@ def pids() -> Iterator[list[int]]:
             os.kill(pid, signal.SIGKILL)
 
 
-@pytest.fixture
-def story(project: Project) -> Project:
-    """STORY-001 (feature, min_tests 2) for tests/test_feature.py, committed."""
-    assert project.new().exit_code == 0
-    project.git("add", "-A")
-    project.git("commit", "-q", "-m", "story")
-    return project
-
 
 @pytest.fixture
 def red(story: Project) -> Project:
