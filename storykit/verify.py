@@ -97,7 +97,7 @@ _WHERE = {"red": "the red commit", "green": "the green commit", "done": "the com
 
 def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float | None,
             echo: BinaryIO | None) -> Replay:
-    from storykit.lifecycle import _test_args  # the same tests and command as run-tests
+    from storykit.testrun import _test_args  # the same tests and command as run-tests
 
     command, tests, marker = _test_args(project, story)
     top = git.toplevel(project.root)

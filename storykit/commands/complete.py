@@ -29,7 +29,7 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
     the configured message (default "feat: <title> (<id>)").
     """
     from storykit import jsonout
-    from storykit.lifecycle import complete as finish
+    from storykit.completion import complete as finish
 
     project = project_from(ctx)
     done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,

@@ -38,7 +38,7 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     are committed; if the commit cannot be made, nothing is recorded.
     """
     from storykit import jsonout
-    from storykit.lifecycle import run_tests as run
+    from storykit.testrun import run_tests as run
 
     project = project_from(ctx)
     outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force,
