@@ -6,8 +6,8 @@ import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, BinaryIO
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from storykit import evidence, git, regions, tracker, workflow
 from storykit.errors import Refused, StorykitError
