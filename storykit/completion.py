@@ -46,12 +46,10 @@ def _elapsed(started: str | None, finished: str) -> str | None:
 
 
 def _who(project: Project, story: Story) -> str:
-    import subprocess
-
+    """Completed By, when --by is not given: git's user.name, else the story's agent."""
     try:
-        name = subprocess.run(["git", "config", "user.name"], cwd=project.root, capture_output=True,
-                              text=True, encoding="utf-8", errors="replace").stdout.strip()
-    except FileNotFoundError:
+        name = git.config_get(project.root, "user.name") or ""
+    except (StorykitError, FileNotFoundError):  # not a repository, or no git at all
         name = ""
     return name or str(story.meta.get("agent") or "") or getpass.getuser()
 
