@@ -164,8 +164,10 @@ def test_tests_run_with_project_python_lacking_storykit(project: Project, tmp_pa
     assert probe.stdout.strip() == "None", probe.stderr  # pytest yes, storykit no
 
     project.new()
-    project.tests_file("feature", failing=2)
+    # Each test prints the interpreter running it; pytest shows that output for failures.
+    project.write("tests/test_feature.py", "".join(
+        f"import sys\n\ndef test_{i}():\n    print('python:', sys.prefix)\n    assert False\n" for i in range(2)))
     result = project.sk("run-tests", "1", env={"PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}"})
     assert result.exit_code == 0, result.output
-    assert str(env_dir) in result.stdout or "2 failed" in result.stdout
+    assert f"python: {env_dir}" in result.stdout  # the project's python ran the tests, not storykit's
     assert front(project.story())["runs"]["red"]["counts"] == {"failed": 2}
