@@ -94,7 +94,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
     final.pop("tests")  # the green run holds them; the final run only confirms the counts
     will_commit = commit and blocker is None
     with project_lock(project.config.state_path):
-        project._entries = None  # other stories may have changed while the tests ran
+        project.invalidate()  # other stories may have changed while the tests ran
         fresh = load(path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})", hint="run complete again")
@@ -118,12 +118,12 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
                                                        "Actual Time": meta["actual"]})
         fresh.meta, fresh.body = meta, body
         write_text_atomic(path, fresh.text())
-        project._entries = None
+        project.invalidate()
         tracker.write(project)
         sha = None
         summary = ""
         if will_commit:
-            message = commit_message(project.config.commit_message, meta) + f"\n\nStory: {fresh.id}\nPhase: done\n"
+            message = git.with_trailers(commit_message(project.config.commit_message, meta), fresh.id, "done")
             try:
                 sha = git.commit(project.root, [path, tracker_path], message)
             except StorykitError:

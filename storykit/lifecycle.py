@@ -11,7 +11,7 @@ refusal, Ctrl-C or a kill leaves every file as it was.
 
 from __future__ import annotations
 
-import functools
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -71,88 +71,66 @@ def new_story(
     The id is chosen and the file written under the project lock, so two ``new``
     running at once never take the same id.
     """
-    build = functools.partial(_new_story, project, template, title, tests=tests, story_id=story_id, track=track,
-                              agent=agent, estimate=estimate, depends=depends, variables=variables,
-                              min_tests=min_tests, dry_run=dry_run)
-    if dry_run:
-        return build()
-    with project_lock(project.config.state_path):
-        project._entries = None  # the stories as they are now, under the lock
-        return build()
-
-
-def _new_story(
-    project: Project,
-    template: str,
-    title: str,
-    *,
-    tests: list[str],
-    story_id: str | None,
-    track: str | None,
-    agent: str | None,
-    estimate: str | None,
-    depends: list[str] | None,
-    variables: dict[str, str] | None,
-    min_tests: int | None,
-    dry_run: bool,
-) -> Created:
-    config = project.config
-    if not title.strip():
-        raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
-    info = get_template(template, config.templates_path)
-    entries = {e.id: e for e in project.entries()}
-    dependencies = [project.parse_id(d) for d in depends or []]
-    unknown = [d for d in dependencies if d not in entries]
-    if unknown:
-        raise StorykitError(f"unknown dependency {unknown[0]}", hint="create it first, or check 'storykit list'")
-    if story_id is not None:
-        story_id = project.parse_id(story_id)
-        if story_id in entries:
-            raise StorykitError(f"{story_id} already exists ({project.rel(entries[story_id].path)})",
-                                hint="leave out --id to take the next free id")
-    else:
-        story_id = next_id(project)
-    if story_id in dependencies:
-        raise StorykitError(f"{story_id} cannot depend on itself")
-    defaults = info.defaults
-    meta: dict[str, Any] = {
-        "id": story_id,
-        "title": title.strip(),
-        "status": "not-started",
-        "template": template,
-        "created": today(),
-        "track": track or str(defaults.get("track", "[Track]")),
-        "agent": agent or str(defaults.get("agent", "[Agent]")),
-        "estimate": estimate or str(defaults.get("estimate", "[Time estimate]")),
-        "dependencies": dependencies,
-        "tests": list(tests),
-        "min_tests": min_tests if min_tests is not None else int(defaults.get("min_tests", config.min_tests)),
-    }
-    context = {
-        **(variables or {}),
-        **meta,
-        "dependencies_line": regions.dependencies_line(dependencies),
-        "blocks": [],
-        "blocks_line": regions.blocks_line([]),
-        "status_line": workflow.LABELS["not-started"],
-        "commit_message": commit_message(config.commit_message, meta),
-        "titles": {**project.titles(), story_id: meta["title"]},
-        "test_results": evidence.render(meta, {}),
-        "completion_fields": regions.completion_fields(meta["created"]),
-    }
-    body = render_template(info, config.templates_path, context)
-    text = dump_front(meta) + "\n" + body.lstrip("\n")
-    path = config.stories_path / f"{story_id}-{ids.slugify(title)}.md"
-    if dry_run:
-        return Created(story_id, path, text, written=False)
-    if path.exists():
-        raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
-    write_text_atomic(path, text)
-    project._entries = None
-    for dep in dependencies:  # their derived "Blocks:" line now names this story
-        _refresh_blocks(project, entries[dep].path)
-    tracker.write(project)
-    return Created(story_id, path, text, written=True)
+    lock = contextlib.nullcontext() if dry_run else project_lock(project.config.state_path)
+    with lock:
+        project.invalidate()  # the stories as they are now, under the lock
+        config = project.config
+        if not title.strip():
+            raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
+        info = get_template(template, config.templates_path)
+        entries = {e.id: e for e in project.entries()}
+        dependencies = [project.parse_id(d) for d in depends or []]
+        unknown = [d for d in dependencies if d not in entries]
+        if unknown:
+            raise StorykitError(f"unknown dependency {unknown[0]}", hint="create it first, or check 'storykit list'")
+        if story_id is not None:
+            story_id = project.parse_id(story_id)
+            if story_id in entries:
+                raise StorykitError(f"{story_id} already exists ({project.rel(entries[story_id].path)})",
+                                    hint="leave out --id to take the next free id")
+        else:
+            story_id = next_id(project)
+        if story_id in dependencies:
+            raise StorykitError(f"{story_id} cannot depend on itself")
+        defaults = info.defaults
+        meta: dict[str, Any] = {
+            "id": story_id,
+            "title": title.strip(),
+            "status": "not-started",
+            "template": template,
+            "created": today(),
+            "track": track or str(defaults.get("track", "[Track]")),
+            "agent": agent or str(defaults.get("agent", "[Agent]")),
+            "estimate": estimate or str(defaults.get("estimate", "[Time estimate]")),
+            "dependencies": dependencies,
+            "tests": list(tests),
+            "min_tests": min_tests if min_tests is not None else int(defaults.get("min_tests", config.min_tests)),
+        }
+        context = {
+            **(variables or {}),
+            **meta,
+            "dependencies_line": regions.dependencies_line(dependencies),
+            "blocks": [],
+            "blocks_line": regions.blocks_line([]),
+            "status_line": workflow.LABELS["not-started"],
+            "commit_message": commit_message(config.commit_message, meta),
+            "titles": {**project.titles(), story_id: meta["title"]},
+            "test_results": evidence.render(meta, {}),
+            "completion_fields": regions.completion_fields(meta["created"]),
+        }
+        body = render_template(info, config.templates_path, context)
+        text = dump_front(meta) + "\n" + body.lstrip("\n")
+        path = config.stories_path / f"{story_id}-{ids.slugify(title)}.md"
+        if dry_run:
+            return Created(story_id, path, text, written=False)
+        if path.exists():
+            raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
+        write_text_atomic(path, text)
+        project.invalidate()
+        for dep in dependencies:  # their derived "Blocks:" line now names this story
+            _refresh_blocks(project, entries[dep].path)
+        tracker.write(project)
+        return Created(story_id, path, text, written=True)
 
 
 def _refresh_blocks(project: Project, path: Path) -> None:

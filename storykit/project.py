@@ -130,7 +130,12 @@ class Project:
     def titles(self) -> dict[str, str]:
         return {e.id: str(e.meta.get("title", "")) for e in self.entries()}
 
+    def invalidate(self) -> None:
+        """Forget the stories read so far: the next entries() sees the files as they
+        are now (only changed files are parsed again: storykit.cache)."""
+        self._entries = None
+
     def use_entries(self, entries: list[Entry]) -> None:
         """Take these stories instead of reading the folder (the merge driver renders the
         tracker of stories that are in git's merged trees, not yet on disk)."""
-        self._entries = sorted(entries, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
+        self._entries = self.sort_entries(entries)

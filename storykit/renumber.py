@@ -136,7 +136,7 @@ def plan(project: Project, old_ref: str, new_ref: str | None = None) -> tuple[Re
             except StorykitError as exc:
                 result.notes.append(str(exc))
             changed[entry.path.resolve()] = other
-    project._entries = None
+    project.invalidate()
 
     result.updated = sorted(p for p, s in changed.items() if s.text() != p.read_bytes().decode("utf-8"))
     changed = {p: changed[p] for p in result.updated}
@@ -170,14 +170,14 @@ def renumber(project: Project, old_ref: str, new_ref: str | None = None, *, dry_
                 write_text_atomic(path, story.text())
             if result.path != result.old_path:
                 result.old_path.unlink()
-            project._entries = None
+            project.invalidate()
             tracker.write(project)
         except BaseException:
             if result.path != result.old_path:
                 result.path.unlink(missing_ok=True)
             for path, data in saved.items():
                 write_atomic(path, data)
-            project._entries = None
+            project.invalidate()
             raise
     result.written = True
     return result

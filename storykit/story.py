@@ -7,6 +7,7 @@ value in it changes.  The body belongs to people, except the few regions that
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from storykit.errors import StorykitError
+from storykit.markdown import newline_of
+from storykit.workflow import STATUSES
 
-STATUSES = ("not-started", "red", "green", "validated", "done")
 BOM = "\ufeff"
 
 # The order keys are written in; unknown keys are kept after them (with a warning).
@@ -42,6 +44,7 @@ class Story:
     front: str = ""  # the front matter exactly as read, delimiters included
     bom: bool = False
     warnings: list[str] = field(default_factory=list)
+    as_read: dict[str, Any] | None = None  # the meta as parsed and normalised
 
     @property
     def id(self) -> str:
@@ -60,20 +63,13 @@ class Story:
         return self.meta.get("runs") or {}
 
     def text(self) -> str:
-        """The file's text: the original front matter if the meta is unchanged."""
+        """The file's text, keeping the front matter's bytes while its values are
+        those read (compared with a copy taken when parsed: YAML dates and numbers
+        normalised to text are not a change, and nothing is parsed twice)."""
         front = self.front
-        if not front or _parse_front(self.front_body(), self.path, 1) != self.meta:
-            front = dump_front(self.meta, _newline(self.front or self.body))
+        if not front or self.meta != self.as_read:
+            front = dump_front(self.meta, newline_of(self.front or self.body))
         return (BOM if self.bom else "") + front + self.body
-
-    def front_body(self) -> str:
-        lines = self.front.splitlines(keepends=True)
-        return "".join(lines[1:-1])
-
-
-def _newline(text: str) -> str:
-    match = re.search(r"\r\n|\r|\n", text)
-    return match.group(0) if match else "\n"
 
 
 def _loader() -> Any:
@@ -141,6 +137,7 @@ def parse(text: str, path: Path) -> Story:
     meta, front, body = parse_raw(text, path)
     story = Story(path=path, meta=meta, body=body, front=front, bom=bom)
     story.warnings = validate_meta(meta, path)
+    story.as_read = copy.deepcopy(meta)  # commands change story.meta in place
     return story
 
 

@@ -185,7 +185,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     log = keep_log(project, story.id, phase, result)
     run = evidence.record(result, commit=commit, tree=tree_before, digest_value=digest, log=log, command=shown)
     with project_lock(project.config.state_path):
-        project._entries = None  # other stories may have changed while the tests ran
+        project.invalidate()  # other stories may have changed while the tests ran
         fresh = load(path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})",
@@ -204,6 +204,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
             run["changes"] = story.runs["green"]["changes"]
         else:
             run["changes"] = _changes(project, story, runs.get("red"), tree_before)
+        verdict.notes = notes  # --force overrides, also in run-tests --json
         if notes:
             meta["overrides"] = list(meta.get("overrides") or []) + [f"{run['at']}: {n}" for n in notes]
         meta["runs"] = runs
@@ -211,11 +212,11 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         body = regions.set_header(fresh.id, fresh.body, meta["status"], project.blocks(fresh.id))
         body = regions.test_results(fresh.id, body, meta, {phase: result.excerpt})
         body = regions.tick_tagged(body, ("red",) if phase == "red" else ("red", "green"))
-        body = _touch(fresh.id, body)
+        body = regions.touch(fresh.id, body, today())
         fresh.meta, fresh.body = meta, body
         originals = {p: p.read_bytes() if p.exists() else None for p in (path, project.config.tracker_path)}
         write_text_atomic(path, fresh.text())
-        project._entries = None  # read before the run: the tracker must see the new status
+        project.invalidate()  # read before the run: the tracker must see the new status
         tracker.write(project)
         outcome = RunOutcome(story.id, path, verdict, result, log)
         if commit_phase:
@@ -226,14 +227,6 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
             outcome.commit_summary = git.show_commit(project.root, outcome.commit)
             outcome.left_out = history.left_out(project, fresh, files)
     return outcome
-
-
-def _touch(story_id: str, body: str) -> str:
-    """Last Updated follows each transition (when the story has the field)."""
-    try:
-        return regions.set_completion(story_id, body, {"Last Updated": today()})
-    except StorykitError:
-        return body
 
 
 def _changes(project: Project, story: Story, red: dict[str, Any] | None, tree: str | None) -> dict[str, Any] | None:

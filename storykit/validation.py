@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from storykit import evidence, git, regions, runner, tracker
-from storykit.errors import Refused, StorykitError
+from storykit.errors import Refused
 from storykit.fsutil import project_lock, write_text_atomic
 from storykit.story import load
 
@@ -114,12 +114,9 @@ def validate(project: Project, ref: str, *, timeout: float | None = None,
         body = regions.set_header(fresh.id, fresh.body, "validated", project.blocks(fresh.id))
         body = regions.test_results(fresh.id, body, meta, {"validate": outcome.output})
         body = regions.tick_tagged(body, ("red", "green", "validated"))
-        try:
-            body = regions.set_completion(fresh.id, body, {"Last Updated": date.today().isoformat()})
-        except StorykitError:
-            pass  # a story without the field has none to update
+        body = regions.touch(fresh.id, body, date.today().isoformat())
         fresh.meta, fresh.body = meta, body
         write_text_atomic(path, fresh.text())
-        project._entries = None
+        project.invalidate()
         tracker.write(project)
     return fresh.id, path, outcome
