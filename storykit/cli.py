@@ -86,8 +86,8 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
       storykit run-tests STORY-001     # tests pass: green, passing output recorded
       storykit complete STORY-001      # re-run, check, record, commit
 
-    Exit codes: 0 done; 1 the workflow refused (the reason is printed);
-    2 bad usage or bad input.
+    Exit codes: 0 done; 1 the workflow (or git) refused, the reason is
+    printed; 2 bad usage or bad input; 70 a storykit bug; 130 interrupted.
     """
     ctx.obj = {"directory": directory, "debug": debug}
 

@@ -108,8 +108,8 @@ TEXTS: dict[int, str] = {
     storykit run-tests STORY-001     # tests pass: green, passing output recorded
     storykit complete STORY-001      # re-run, check, record, commit
 
-  Exit codes: 0 done; 1 the workflow refused (the reason is printed); 2 bad
-  usage or bad input.
+  Exit codes: 0 done; 1 the workflow (or git) refused, the reason is printed;
+  2 bad usage or bad input; 70 a storykit bug; 130 interrupted.
 
 Options:
   --version     Show the version and exit.
@@ -147,7 +147,8 @@ Commands:
     storykit run-tests STORY-001     # tests pass: green, passing output recorded
     storykit complete STORY-001      # re-run, check, record, commit
 
-  Exit codes: 0 done; 1 the workflow refused (the reason is printed); 2 bad usage or bad input.
+  Exit codes: 0 done; 1 the workflow (or git) refused, the reason is printed; 2 bad usage or bad
+  input; 70 a storykit bug; 130 interrupted.
 
 Options:
   --version     Show the version and exit.

@@ -297,9 +297,10 @@ def test_config_timeout_not_finite(project: Project, value: str) -> None:
     ("nan", "'nan' is not a number of seconds"),
     ("inf", "'inf' is not a number of seconds"),
 ])
-def test_bad_timeout(story: Project, value: str, why: str) -> None:
-    refused(story, "run-tests", "1", "--timeout", value, code=2,
-            message=f"Error: Invalid value for '--timeout': {why}. (see 'storykit run-tests --help')")
+@pytest.mark.parametrize("command", ["run-tests", "complete", "validate", "verify"])
+def test_bad_timeout(story: Project, value: str, why: str, command: str) -> None:
+    refused(story, command, "1", "--timeout", value, code=2,
+            message=f"Error: Invalid value for '--timeout': {why}. (see 'storykit {command} --help')")
 
 
 @pytest.mark.parametrize("value", ["nokey", "1x=3", "=3"])

@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from storykit.cli import project_from
+from storykit.cli import SECONDS, project_from
 
 
 @click.command()
 @click.argument("story")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("--timeout", type=SECONDS, metavar="SECONDS",
               help="Kill a validation command (and everything it started) after this long.")
 @click.pass_context
 def validate(ctx: click.Context, story: str, timeout: float | None) -> None:
