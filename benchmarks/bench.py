@@ -44,7 +44,7 @@ RSS_DRIVER = (
 )
 # next_id alone, in the process, after the entries are read (as `new` has them).
 NEXT_ID = (
-    "import time\nfrom storykit import config, lifecycle\nfrom storykit.project import Project\n"
+    "import time\nfrom storykit import config, lifecycle\nfrom storykit.project.store import Project\n"
     "project = Project(config.load())\nproject.entries()\n"
     "start = time.perf_counter()\nsid = lifecycle.next_id(project)\n"
     "print(sid, time.perf_counter() - start)\n"

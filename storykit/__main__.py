@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     utf8 = sys.flags.utf8_mode or sys.getfilesystemencoding().lower().replace("-", "") == "utf8"
     if utf8 and args in (["--help"], ["-h"]):
-        from storykit.helptext import fast_help
+        from storykit.cli.helptext import fast_help
 
         text = fast_help(args)
         if text is not None:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     if not utf8:
         args = _utf8(args)
-    from storykit.cli import run
+    from storykit.cli.app import run
 
     return run(args)
 

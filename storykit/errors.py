@@ -1,6 +1,6 @@
 """The few exceptions storykit raises, each carrying its exit code.
 
-Core modules raise these; only the CLI boundary (``storykit.cli``) turns them into
+Core modules raise these; only the CLI boundary (``storykit.cli.app``) turns them into
 one line on stderr and an exit code.  A refused transition is not an error of the
 user's input but of the workflow, hence the two codes.
 """

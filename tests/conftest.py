@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from storykit.cli import cli
+from storykit.cli.app import cli
 
 PASSING_TEST = "def test_{name}():\n    assert True\n"
 FAILING_TEST = "def test_{name}():\n    assert False, 'not implemented'\n"
@@ -65,7 +65,7 @@ class Project:
 
     def run(self, *args: str) -> Result:
         """storykit in-process (CliRunner), from the project root."""
-        from storykit.cli import run as run_cli
+        from storykit.cli.app import run as run_cli
 
         runner = CliRunner()
         old = Path.cwd()

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from conftest import Project
-from storykit import fsutil
-from storykit.fsutil import write_atomic
+from storykit.project import files as fsutil
+from storykit.project.files import write_atomic
 
 
 def mode(path: Path) -> int:
@@ -136,7 +136,7 @@ def test_tracker_untouched_when_current(project: Project) -> None:
 HOLDER = """\
 import sys
 from pathlib import Path
-from storykit.fsutil import project_lock
+from storykit.project.files import project_lock
 with project_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     sys.stdin.readline()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from storykit.audit import evidence_problems
+from storykit.core.rules import evidence_problems
 
 RED = {"at": "2026-01-01T10:00:00Z", "exit_code": 1, "counts": {"failed": 2}}
 GREEN = {"at": "2026-01-01T11:00:00Z", "exit_code": 0, "counts": {"passed": 2}}
@@ -54,7 +54,7 @@ def test_done_without_validation_when_commands_are_configured_is_a_warning() -> 
 
 
 def test_github_annotation_escaping() -> None:
-    from storykit.checks import Finding
+    from storykit.actions.check import Finding
 
     finding = Finding("stories/a,b:c.md", 3, "SK101", "error", "100% broken\nsecond line")
     assert finding.github() == "::error file=stories/a%2Cb%3Ac.md,line=3,title=SK101::100%25 broken%0Asecond line"

@@ -1,4 +1,4 @@
-"""The front-matter cache (storykit.cache): used while a file is unchanged, never stale."""
+"""The front-matter cache (storykit.project.cache): used while a file is unchanged, never stale."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import Project
-from storykit import cache, config
-from storykit import project as project_mod
+from storykit.project import cache
+from storykit.project import config
+from storykit.project import store as project_mod
 
 OLD = 1_600_000_000_000_000_000  # 2020: far from "just written"
 

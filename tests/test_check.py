@@ -279,7 +279,7 @@ def test_check_needs_a_project(tmp_path) -> None:  # type: ignore[no-untyped-def
 
 
 def test_check_runs_no_subprocess_and_reads_each_story_once(stories: Project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from storykit import story as story_mod
+    from storykit.story import model as story_mod
 
     def no_process(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError(f"check started a process: {args[0]}")

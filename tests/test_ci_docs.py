@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from conftest import Project
-from storykit.checks import CODES
+from storykit.actions.check import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import Project
-from storykit.cli import COMMANDS
+from storykit.cli.app import COMMANDS
 
 
 def test_init_adds_its_table_to_pyproject_without_touching_the_rest(bare: Project) -> None:
@@ -162,7 +162,7 @@ def test_dash_c_runs_in_another_directory(project: Project, tmp_path) -> None:
     try:
         from click.testing import CliRunner
 
-        from storykit.cli import cli
+        from storykit.cli.app import cli
 
         result = CliRunner().invoke(cli, ["-C", str(project.root), "list"])
     finally:

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from storykit import config, evidence, ids
+from storykit.project import config
+from storykit.story import evidence
+from storykit.core import ids
 from storykit.errors import StorykitError
-from storykit.markdown import Document, fence, replace_lines, set_field, split_lines, tick
-from storykit.runner import _Window, clean
-from storykit.tracker import hours
+from storykit.story.markdown import Document, fence, replace_lines, set_field, split_lines, tick
+from storykit.runners.runner import _Window, clean
+from storykit.project.tracker import hours
 
 
 @pytest.mark.parametrize("text", ["STORY-007", "story-007", "007", "7", " 7 "])

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import Project, copy_of, prepared
-from storykit import evidence
+from storykit.story import evidence
 
 APP_STUB = "def add(a, b):\n    raise NotImplementedError\n"
 APP_DONE = "def add(a, b):\n    return a + b\n"

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storykit import markdown, story
+from storykit.story import markdown
+from storykit.story import model as story
 from storykit.errors import StorykitError
 
 PIECES = ["---", "...", "--- ", "---\t", "id: 1", "# Title", "## Tasks", "```", "~~~", "    code", "- [ ] item",

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import Project
-from storykit.markdown import Document
+from storykit.story.markdown import Document
 
 STORY_SECTIONS = ["Context", "Tasks (TDD Order)", "Acceptance Criteria", "Test Results (MANDATORY)", "Expected Outputs",
                   "Handoff Notes", "Known Issues / Risks", "Related Stories", "Completion Checklist"]

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Project
-from storykit import graph
+from storykit.core import graph
 
 
 def test_blocks_are_derived_from_dependencies() -> None:

@@ -1,4 +1,4 @@
-"""The pre-rendered top-level help (storykit.helptext) is click's own output, always."""
+"""The pre-rendered top-level help (storykit.cli.helptext) is click's own output, always."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import sys
 import click
 import pytest
 
-from storykit import helptext
-from storykit.cli import cli
+from storykit.cli import helptext
+from storykit.cli.app import cli
 
-REGENERATE = "the pre-rendered help is out of date: run 'python -m storykit.helptext' and commit the result"
+REGENERATE = "the pre-rendered help is out of date: run 'python -m storykit.cli.helptext' and commit the result"
 
 
 @pytest.mark.parametrize("width", sorted(helptext.TEXTS))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from storykit.junit import read_junit
-from storykit.runner import RunResult, custom_command, split_env
-from storykit.workflow import broken_run
+from storykit.runners.junit import read_junit
+from storykit.runners.runner import RunResult, custom_command, split_env
+from storykit.core.workflow import broken_run
 
 
 def parse(tmp_path: Path, xml: str, *, cwd: Path | None = None, exit_code: int = 1) -> RunResult:

@@ -17,11 +17,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from storykit import evidence, regions
+from storykit.story import evidence
+from storykit.story import regions
 from storykit.errors import StorykitError
-from storykit.markdown import Document, fence, replace_lines, set_field, split_lines
-from storykit.runner import RunResult, clean
-from storykit.story import dump_front, parse
+from storykit.story.markdown import Document, fence, replace_lines, set_field, split_lines
+from storykit.runners.runner import RunResult, clean
+from storykit.story.model import dump_front, parse
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

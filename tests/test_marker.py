@@ -137,7 +137,7 @@ def test_plain_pytest_story_option_through_the_entry_point(tmp_path: Path) -> No
     from importlib.metadata import entry_points
 
     assert [ep.value for ep in entry_points(group="pytest11") if ep.name == "storykit_pytest"] == [
-        "storykit.pytest_plugin"]
+        "storykit.runners.pytest_plugin"]
     root = tmp_path / "plain"  # not even a storykit project: the plugin is pytest's
     (root / "tests").mkdir(parents=True)
     (root / "tests" / "test_ids.py").write_text(

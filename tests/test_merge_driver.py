@@ -147,8 +147,10 @@ def test_cherry_pick_falls_back_to_the_tracker_rows(project: Project) -> None:
 
 def test_tracker_rows_read_back_what_render_wrote(project: Project) -> None:
     """The fallback's premise: rows parsed from a tracker render the same tracker."""
-    from storykit import config, mergedriver, tracker
-    from storykit.project import Project as SkProject
+    from storykit.project import config
+    from storykit.actions import merge_tracker as mergedriver
+    from storykit.project import tracker
+    from storykit.project.store import Project as SkProject
 
     project.new(title="Pipes | and  spaces", *("--estimate", "1-2 hours", "--track", "A (Backend)"))
     project.new(title="Second", *("--depends", "1"))
@@ -163,8 +165,10 @@ def test_tracker_rows_read_back_what_render_wrote(project: Project) -> None:
 
 
 def test_rows_merge_takes_each_sides_change(project: Project) -> None:
-    from storykit import config, mergedriver, tracker
-    from storykit.project import Project as SkProject
+    from storykit.project import config
+    from storykit.actions import merge_tracker as mergedriver
+    from storykit.project import tracker
+    from storykit.project.store import Project as SkProject
 
     project.new(title="One")
     sk = SkProject(config.load(project.root))
@@ -182,7 +186,7 @@ def test_rows_merge_takes_each_sides_change(project: Project) -> None:
 
 
 def test_driver_falls_back_to_a_text_merge_and_says_why(project: Project, tmp_path: Path) -> None:
-    from storykit.mergedriver import run_driver
+    from storykit.actions.merge_tracker import run_driver
 
     base, ours, theirs = (tmp_path / n for n in ("o", "a", "b"))
     base.write_text("x\n")

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storykit import templates
-from storykit.markdown import Document
-from storykit.outline import Outline
+from storykit.story import templates
+from storykit.story.markdown import Document
+from storykit.story.outline import Outline
 
 # ATX headings, fences of both kinds and lengths, HTML comments, task lists and text.
 # Left out, because the outline does not model them and storykit never writes them
@@ -34,7 +34,7 @@ def test_outline_matches_document(lines: list[str]) -> None:
 
 @pytest.mark.parametrize("name", ["feature", "bugfix", "schema-migration"])
 def test_outline_matches_document_on_built_in_templates(name: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from storykit import evidence
+    from storykit.story import evidence
 
     info = templates.get(name, None)
     context = {"id": "STORY-001", "title": "T", "track": "A", "agent": "a", "estimate": "1h", "dependencies": [],

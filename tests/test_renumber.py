@@ -119,7 +119,7 @@ def test_dry_run_writes_nothing(chain: Project) -> None:
 
 
 def test_a_failed_write_leaves_every_file_as_it_was(chain: Project, monkeypatch) -> None:
-    from storykit import tracker
+    from storykit.project import tracker
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError("disk full")

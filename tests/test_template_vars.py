@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import Project
-from storykit import templates
+from storykit.story import templates
 
 
 def test_variables_of_builtin_templates() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Project
-from storykit import tracker
+from storykit.project import tracker
 
 
 def test_graph_lists_linked_stories_only(project: Project) -> None:

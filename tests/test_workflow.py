@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from storykit.runner import RunResult
-from storykit.workflow import judge_run, percent
+from storykit.runners.runner import RunResult
+from storykit.core.workflow import judge_run, percent
 
 
 def run(exit_code: int | None, **tests: str) -> RunResult:

@@ -1,0 +1,1 @@
+"""Use cases, one module each: they load, decide through ``storykit.core``, run, and save; they return values."""

@@ -1,0 +1,363 @@
+"""``storykit check``: every rule a reviewer relies on, over every story, read-only.
+
+Each story file is read once; its front matter is parsed with the same code as
+every other command and its body scanned with ``storykit.story.outline`` (a line scan, not
+a Markdown parser).  Evidence staleness compares file digests, never git, so the
+whole check costs one read per story file and one per test file.  The rules return
+Finding values; the command prints them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storykit.core import rules as audit
+from storykit.story import evidence
+from storykit.core import graph
+from storykit.story import regions
+from storykit.story import model as story
+from storykit.core.rules import ERROR, WARNING
+from storykit.errors import StorykitError
+from storykit.story.outline import Outline
+from storykit.project.store import Entry, Project
+from storykit.core.workflow import LABELS
+
+# code -> what it means; docs/ci.md lists the same table.
+CODES = {
+    "SK101": "the front matter cannot be read (missing, unclosed, malformed YAML, not UTF-8)",
+    "SK102": "a required front-matter key is missing",
+    "SK103": "a front-matter value has the wrong type",
+    "SK104": "unknown status",
+    "SK105": "unknown front-matter key (warning)",
+    "SK201": "a mandatory section is missing",
+    "SK202": "the **Status:** line is missing",
+    "SK203": "the **Status:** line disagrees with the front matter (warning)",
+    "SK301": "two story files have the same id",
+    "SK302": "the file name does not start with the story's id",
+    "SK401": "a dependency does not exist",
+    "SK402": "dependency cycle",
+    "SK501": "the status needs a recorded failing (red) run",
+    "SK502": "the status needs a passing run recorded after the failing one",
+    "SK503": "done without a recorded completion (set to done by hand)",
+    "SK504": "validated, or done with validation configured, without a passing validation run",
+    "SK505": "not-started but runs are recorded (warning)",
+    "SK601": "test files changed since the recorded passing run (stale evidence)",
+    "SK701": "template placeholders left in a done story (warning)",
+    "SK702": "unticked items left in a done story (warning)",
+    "SK801": "the tracker is not what 'storykit tracker' would write",
+}
+_LOCATED = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+))?: (?P<message>.*)$", re.S)
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem: where it is, its code, how bad, and what to do."""
+
+    path: str
+    line: int
+    code: str
+    severity: str
+    message: str
+
+    def text(self) -> str:
+        label = "warning: " if self.severity == WARNING else ""
+        message = " ".join(self.message.splitlines())  # one line per finding, whatever the message holds
+        return f"{self.path}:{self.line}: {self.code} {label}{message}"
+
+    def github(self) -> str:
+        """A GitHub Actions workflow command: an annotation on the file and line."""
+        def prop(value: str) -> str:
+            return (value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                    .replace(":", "%3A").replace(",", "%2C"))
+
+        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{self.severity} file={prop(self.path)},line={self.line},title={prop(self.code)}::{message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "code": self.code, "severity": self.severity,
+                "message": self.message}
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    stories: int
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+
+@dataclass
+class _Parsed:
+    """One story as check sees it: valid front matter and its lines, for locating findings."""
+
+    path: Path
+    rel: str
+    meta: dict[str, Any]
+    front: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # key -> line, when known without ``front``
+
+    @property
+    def id(self) -> str:
+        return str(self.meta["id"])
+
+    def key_line(self, key: str) -> int:
+        if key in self.lines:
+            return self.lines[key]
+        pattern = re.compile(rf"^{re.escape(key)}\s*:")
+        return next((i + 1 for i, line in enumerate(self.front) if pattern.match(line)), 1)
+
+    def body_line(self, index: int) -> int:
+        return len(self.front) + index + 1
+
+    def add(self, code: str, message: str, *, line: int | None = None, key: str | None = None,
+            severity: str = ERROR) -> None:
+        where = line if line is not None else self.key_line(key) if key else 1
+        self.findings.append(Finding(self.rel, where, code, severity, message))
+
+
+_LINE_KEYS = ("id", "dependencies", "status")
+
+
+def check(project: Project) -> Report:
+    """Every finding over the project's stories and tracker, sorted by file and line.
+
+    What a story file alone decides (its front matter, sections, status against its
+    runs) is cached by file stamp in .storykit/cache, like the front matter of
+    ``list``; what depends on other files — ids, dependencies and cycles across
+    stories, test-file digests, the tracker — is checked every time."""
+    from storykit.project.cache import MetaCache, paused_gc
+
+    findings: list[Finding] = []
+    stories: list[_Parsed] = []
+    files = project.story_files()
+    folder = project.rel(project.config.stories_path)  # resolved once, not per file
+    digests: dict[Path, bytes] = {}
+    memo: dict[tuple[str, ...], str] = {}
+    config = project.config
+    # Everything in the config that a cached finding depends on (a change empties the cache).
+    salt = repr((bool(config.validate), config.min_tests, config.id_prefix, config.id_width, folder,
+                 project.rel(config.tracker_path)))
+    cache = MetaCache(config.state_path, config.stories_path, kind="check", salt=salt)
+    # Thousands of parsed front matters are acyclic; the cycle collector re-walking
+    # them all on every generation-2 pass cost a quarter of the run.
+    with paused_gc():
+        for path in files:
+            local = cache.meta(path, lambda p: _local(project, p, folder))
+            found = [Finding(*f) for f in local["findings"]]
+            if not local["usable"]:
+                findings.extend(found)
+                continue
+            parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
+            if local["stale"]:
+                _stale_rule(project, parsed, digests, memo)
+            stories.append(parsed)
+    cache.save()
+    whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files))
+    findings.extend(f for f in whole if f.code != "SK801")
+    for parsed in stories:
+        findings.extend(parsed.findings)
+    findings.sort()
+    findings.extend(f for f in whole if f.code == "SK801")  # the tracker last, after every story
+    return Report(findings, len(files))
+
+
+def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], salt: str,
+                         *, all_usable: bool) -> list[Finding]:
+    """Ids, dependencies, cycles and the tracker: rules over all the stories at once.
+
+    Their findings depend only on the story files and the tracker, so they are kept
+    in .storykit/cache under the stamps of all of those (cache.ResultCache)."""
+    from storykit.project.cache import ResultCache
+
+    tracker_path = project.config.tracker_path
+    try:
+        stat = tracker_path.stat()
+        tracker_stamp = (stat.st_size, stat.st_mtime_ns)
+    except FileNotFoundError:
+        tracker_stamp = (-1, -1)
+    kept = ResultCache(project.config.state_path, "check-project", {**stamps, "\0tracker": tracker_stamp},
+                       f"{salt}\0{all_usable}")
+    cached = kept.get()
+    if isinstance(cached, list):
+        return [Finding(*item) for item in cached]
+    before = {id(p): len(p.findings) for p in stories}
+    _cross_rules(project, stories)
+    found = [f for p in stories for f in p.findings[before[id(p)]:]]
+    for parsed in stories:  # the story's own findings stay its own; these are returned
+        del parsed.findings[before[id(parsed)]:]
+    if all_usable:  # else 'storykit tracker' itself would refuse
+        found.extend(_tracker_rule(project, stories))
+    kept.put([list(vars(f).values()) for f in found])
+    return found
+
+
+def _local(project: Project, path: Path, folder: str) -> dict[str, Any]:
+    """What one story file alone yields: its findings, its front matter, the lines of
+    the keys later rules point at, and whether its evidence is to be checked for
+    staleness.  A pure function of the file and the config (hence cacheable)."""
+    findings: list[Finding] = []
+    read = _read(project, path, findings, folder)
+    if read is None:
+        return {"usable": False, "findings": [list(vars(f).values()) for f in findings]}
+    parsed, outline = read
+    stale = _story_rules(project, parsed, outline)
+    return {"usable": True, "meta": parsed.meta, "stale": stale,
+            "lines": {key: parsed.key_line(key) for key in _LINE_KEYS},
+            "findings": [list(vars(f).values()) for f in parsed.findings]}
+
+
+def _read(project: Project, path: Path, findings: list[Finding], folder: str) -> tuple[_Parsed, Outline] | None:
+    """Parse one story file; a file whose front matter cannot be used yields findings only."""
+    rel = f"{folder}/{path.name}"
+    try:
+        meta, front, body = story.parse_raw(story.read_text(path), path)
+    except StorykitError as exc:
+        located = _LOCATED.match(str(exc))
+        line = int(located.group("line")) if located and located.group("line") else 1
+        message = located.group("message") if located and located.group("path") == str(path) else str(exc)
+        findings.append(Finding(rel, line, "SK101", ERROR, message))
+        return None
+    parsed, outline = _Parsed(path, rel, meta, front.splitlines()), Outline(body)
+    codes = {"missing": "SK102", "type": "SK103", "status": "SK104", "unknown": "SK105"}
+    problems = story.meta_problems(meta)
+    for problem in problems:
+        hint = f"; {problem.hint}" if problem.hint else ""
+        parsed.add(codes[problem.kind], problem.message + hint, key=problem.key if problem.kind != "missing" else None,
+                   severity=ERROR if problem.error else WARNING)
+    _body_rules(parsed, outline)
+    if any(p.error for p in problems):
+        findings.extend(parsed.findings)
+        return None
+    return parsed, outline
+
+
+def _body_rules(parsed: _Parsed, outline: Outline) -> None:
+    first = parsed.body_line(0)
+    for name in regions.MANDATORY_SECTIONS:
+        if outline.section(name) is None:
+            parsed.add("SK201", f"no '## {name}' section; restore it from git or the template", line=first)
+    status_line = outline.field_line("Status")
+    if status_line is None:
+        parsed.add("SK202", "no '**Status:**' line; restore it from the template (storykit keeps it up to date)",
+                   line=first)
+    elif str(parsed.meta.get("status")) in LABELS:
+        shown = outline.lines[status_line].strip()
+        wanted = f"**Status:** {LABELS[str(parsed.meta['status'])]}"
+        if shown != wanted:
+            parsed.add("SK203", f"the Status line says '{shown[len('**Status:**'):].strip()}' but the front matter "
+                       f"says {parsed.meta['status']}; the front matter is the truth, storykit rewrites the line "
+                       f"at the next transition", line=parsed.body_line(status_line), severity=WARNING)
+
+
+def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
+    """The rules on one story's own evidence; True when its staleness is to be checked."""
+    file_id = project.file_id(parsed.path.name)
+    if file_id != parsed.id:
+        named = f"starts with {file_id}" if file_id else "does not start with a story id"
+        parsed.add("SK302", f"the file name {named} but its id is {parsed.id}; rename it to "
+                   f"{parsed.id}-<title>.md (storykit finds stories by file name)", key="id")
+    validation = bool(parsed.meta.get("validate") or project.config.validate)
+    min_tests = parsed.meta.get("min_tests", project.config.min_tests)
+    problems = audit.evidence_problems(parsed.meta, min_tests=int(min_tests), validation=validation)
+    for code, severity, message in problems:
+        parsed.add(code, message, key="status", severity=severity)
+    if any(severity == ERROR for _, severity, _ in problems):
+        return False  # the status itself is wrong: staleness and done-story rules would only add noise
+    if parsed.meta.get("status") == "done":
+        _done_body_rules(parsed, outline)
+    return True
+
+
+def _stale_rule(project: Project, parsed: _Parsed, digests: dict[Path, bytes],
+                memo: dict[tuple[str, ...], str]) -> None:
+    meta = parsed.meta
+    status = meta.get("status")
+    if status not in ("green", "validated", "done"):
+        return
+    runs = meta.get("runs") or {}
+    green = runs.get("green") if isinstance(runs.get("green"), dict) else None
+    record = runs.get("final") if status == "done" and isinstance(runs.get("final"), dict) else green
+    if not record or not record.get("digest") or green is None:
+        return
+    files = evidence.test_files(meta, green)
+    key = tuple(files)  # stories sharing test files share their digest: computed once per check
+    if key not in memo:
+        memo[key] = evidence.digest(project.root, files, digests)
+    if memo[key] == record["digest"]:
+        return
+    phase = "final" if record is not green else "passing"
+    todo = ("the evidence in this done story no longer matches its tests" if status == "done"
+            else f"run 'storykit run-tests {parsed.id}' to record them again")
+    parsed.add("SK601", f"test files ({', '.join(files) or 'none'}) changed since the {phase} run recorded at "
+               f"{record.get('at')}; {todo}", key="status", severity=WARNING if status == "done" else ERROR)
+
+
+def _done_body_rules(parsed: _Parsed, outline: Outline) -> None:
+    results = outline.section(evidence.SECTION)
+    skip = range(*results) if results else range(0)
+    found = [(i, text) for i, text in outline.placeholders() if i not in skip]
+    if found:
+        shown = ", ".join(dict.fromkeys(text for _, text in found[:5]))
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        parsed.add("SK701", f"{len(found)} template placeholder(s) left in a done story: {shown}{more}; "
+                   f"fill them in or delete what does not apply", line=parsed.body_line(found[0][0]), severity=WARNING)
+    left = []
+    for name in regions.CHECKED_SECTIONS:
+        span = outline.section(name)
+        if span:
+            left += [box for box in outline.unticked(*span) if regions.TAG not in box.text]
+    if left:
+        parsed.add("SK702", f"{len(left)} unticked item(s) in a done story, first: {left[0].text}",
+                   line=parsed.body_line(left[0].line), severity=WARNING)
+
+
+def _cross_rules(project: Project, stories: list[_Parsed]) -> None:
+    by_id: dict[str, list[_Parsed]] = {}
+    for parsed in stories:
+        by_id.setdefault(parsed.id, []).append(parsed)
+    for story_id, same in by_id.items():
+        if len(same) > 1:
+            names = ", ".join(p.rel for p in same)
+            for parsed in same:
+                parsed.add("SK301", f"{story_id} is the id of {len(same)} files: {names}; give all but one a new id "
+                           f"(in the front matter and the file name)", key="id")
+    for parsed in stories:
+        for dep in parsed.meta.get("dependencies") or []:
+            if dep not in by_id:
+                parsed.add("SK401", f"depends on {dep}, which does not exist; fix or remove it in 'dependencies'",
+                           key="dependencies")
+    deps, _ = graph.from_entries(stories)
+    for cycle in graph.cycles(deps):
+        by_id[cycle[0]][0].add("SK402", f"dependency cycle: {graph.format_cycle(cycle)}; remove one of these "
+                               "dependencies", key="dependencies")
+
+
+def _tracker_rule(project: Project, stories: list[_Parsed]) -> list[Finding]:
+    from storykit.project import tracker
+
+    config = project.config
+    rel = project.rel(config.tracker_path)
+    entries = project.sort_entries(Entry(p.path, p.meta) for p in stories)
+    wanted = tracker.render(project, entries)
+    try:
+        actual = config.tracker_path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return [Finding(rel, 1, "SK801", ERROR, f"{rel} does not exist; run 'storykit tracker' and commit it")]
+    if actual == wanted:
+        return []
+    actual_lines, wanted_lines = actual.splitlines(), wanted.splitlines()
+    # strict=False: the two may differ in length; past the shorter one, the default names the first extra line.
+    pairs = zip(actual_lines, wanted_lines, strict=False)
+    line = next((i + 1 for i, (a, b) in enumerate(pairs) if a != b), min(len(actual_lines), len(wanted_lines)) + 1)
+    return [Finding(rel, line, "SK801", ERROR, f"{rel} is not what 'storykit tracker' would write (first difference "
+                    f"at line {line}); run 'storykit tracker' and commit it")]

@@ -1,0 +1,90 @@
+"""storykit show."""
+
+from __future__ import annotations
+
+import click
+
+from storykit.cli.app import project_from
+from storykit.cli.jsonflag import json_option
+
+
+def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
+    """What `show` prints: state, plan, and each recorded run in one line."""
+    from storykit.story import regions
+    from storykit.story.evidence import shown_time
+    from storykit.core.workflow import LABELS
+
+    meta = story.meta
+    lines = [
+        f"{story.id}: {story.title}",
+        f"  File:         {project.rel(story.path)}",
+        f"  Status:       {LABELS.get(story.status, story.status)}",
+        f"  Template:     {meta.get('template')}",
+        f"  Track/Agent:  {meta.get('track')} / {meta.get('agent')}",
+        f"  Estimate:     {meta.get('estimate')}" + (f" (actual: {meta['actual']})" if meta.get("actual") else ""),
+        f"  Dependencies: {regions.dependencies_line(meta.get('dependencies') or [])}",
+        f"  Blocks:       {regions.blocks_line(project.blocks(story.id))}",
+        f"  Tests:        {', '.join(meta.get('tests') or []) or 'marked @pytest.mark.story(' + story.id + ')'}"
+        f" (at least {meta.get('min_tests', project.config.min_tests)} to pass)",
+    ]
+    for phase in ("red", "green", "validate", "final"):
+        run = story.runs.get(phase)
+        if run:
+            counts = ", ".join(f"{n} {o}" for o, n in (run.get("counts") or {}).items()) or "no tests"
+            commit = f" at {run['commit'][:10]}" if run.get("commit") else ""
+            lines.append(f"  {phase.capitalize() + ' run:':<14}{shown_time(run.get('at'))}{commit}: {counts}")
+    if meta.get("completed"):
+        lines.append(f"  Completed:    {shown_time(meta['completed'])} by {meta.get('completed_by')}")
+    if story.status != "done":
+        left = regions.unticked(story.body)
+        if left:
+            lines.append("  Unticked items (a person ticks these before complete):")
+            lines += [f"    {section}: {item}" for section, item in left]
+        else:
+            lines.append("  Unticked items: none")
+    lines.append(f"  Next:         {_next_step(story.id, story.status)}")
+    return lines
+
+
+def _next_step(story_id: str, status: str) -> str:
+    return {
+        "not-started": f"write failing tests, then 'storykit run-tests {story_id}'",
+        "red": f"implement until the tests pass, then 'storykit run-tests {story_id}'",
+        "green": f"tick the checklists, then 'storykit complete {story_id}'",
+        "validated": f"'storykit complete {story_id}'",
+        "done": "nothing: the story is done",
+    }[status]
+
+
+def as_json(project, story) -> dict:  # type: ignore[no-untyped-def]
+    """The ``show --json`` document's fields (docs/json.md)."""
+    from storykit.cli import jsonout
+    from storykit.story import regions
+
+    fields = jsonout.story_fields(project, story.path, story.meta)
+    fields.update({
+        "completed_by": story.meta.get("completed_by"),
+        "runs": {phase: jsonout.recorded_run(run) for phase, run in story.runs.items()},
+        "unticked": [{"section": section, "item": item} for section, item in regions.unticked(story.body)],
+        "next": _next_step(story.id, story.status),
+        "warnings": list(story.warnings),
+    })
+    return {"story": fields}
+
+
+@click.command()
+@json_option("show")
+@click.argument("story")
+@click.pass_context
+def show(ctx: click.Context, story: str) -> None:
+    """Show one STORY's state and a summary of its evidence."""
+    from storykit.cli import jsonout
+
+    project = project_from(ctx)
+    loaded = project.load(story)
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if jsonout.active():
+        jsonout.emit("show", as_json(project, loaded))
+        return
+    click.echo("\n".join(summary_lines(project, loaded)))

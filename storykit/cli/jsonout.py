@@ -1,0 +1,130 @@
+"""``--json``: one JSON document on stdout for agents and scripts.
+
+Every document is an object that starts with ``version`` (``VERSION``; raised only
+when a field changes meaning or disappears; new fields may be added within a
+version), ``kind`` (what it describes: the command's name, or ``"error"``) and
+``ok``.  Field names are stable and documented in docs/json.md.  A command that
+prints JSON prints nothing else on stdout: test output and human messages go to
+stderr.  A command calls ``enable(name)`` first thing: from then on ``sys.stdout``
+is stderr (so every human message, and the live test output that is echoed to
+``sys.stdout.buffer``, lands there) and only ``emit`` writes to the real stdout; the
+CLI's error boundary turns a refusal or an error into an ``"error"`` document.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from storykit.project.store import Project
+    from storykit.runners.runner import RunResult
+
+VERSION = 1
+_command: str | None = None
+_stdout: TextIO | None = None  # the real stdout while a command answers in JSON
+_redirect: TextIO | None = None  # what sys.stdout was set to meanwhile
+
+
+def enable(command: str) -> None:
+    """This invocation of ``command`` answers in JSON (also when it fails): keep the
+    real stdout for the document and send everything else printed to stderr."""
+    global _command, _stdout, _redirect
+    _command = command
+    if _stdout is None:
+        _stdout, _redirect = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr
+
+
+def reset() -> None:
+    """Back to plain output (the CLI calls it at the start of each invocation)."""
+    global _command, _stdout, _redirect
+    # Restore only our own redirect: an embedding caller (click's CliRunner) may have
+    # put its own stdout back already.
+    if _stdout is not None and _redirect is not None and sys.stdout is _redirect:  # enable() sets both
+        sys.stdout.flush()
+        sys.stdout = _stdout
+    _command = _stdout = _redirect = None
+
+
+def active() -> str | None:
+    """The command that promised JSON in this invocation, or None."""
+    return _command
+
+
+def document(kind: str, data: dict[str, Any], *, ok: bool = True) -> dict[str, Any]:
+    """The envelope (``version``, ``kind``, ``ok``) followed by ``data``'s fields."""
+    return {"version": VERSION, "kind": kind, "ok": ok, **data}
+
+
+def emit(kind: str, data: dict[str, Any], *, ok: bool = True) -> None:
+    """Print one document (indented, UTF-8, keys in the order given) on stdout."""
+    import json
+
+    sys.stdout.flush()  # what went to stderr so far comes first
+    stream = _stdout or sys.stdout
+    stream.write(json.dumps(document(kind, data, ok=ok), ensure_ascii=False, indent=2) + "\n")
+    stream.flush()
+
+
+def emit_error(exit_code: int, category: str, reason: str, hint: str | None) -> None:
+    """The document for a command that failed after promising JSON (the boundary calls it)."""
+    emit("error", {"command": _command, "exit_code": exit_code, "error": category,
+                   "reason": reason, "hint": hint}, ok=False)
+
+
+def blocks_map(project: Project) -> dict[str, list[str]]:
+    """id -> the stories that depend on it, for all stories in one pass."""
+    found: dict[str, list[str]] = {}
+    for entry in project.entries():
+        for dep in entry.meta.get("dependencies") or []:
+            found.setdefault(dep, []).append(entry.id)
+    return {key: sorted(value) for key, value in found.items()}
+
+
+def story_fields(project: Project, path: Path, meta: dict[str, Any],
+                 blocks: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """A story as listed: the same fields wherever a story appears (list, show, next).
+    Pass ``blocks_map(project)`` when listing many stories."""
+    story_id = str(meta["id"])
+    return {
+        "id": story_id,
+        "title": meta.get("title"),
+        "status": meta.get("status"),
+        "path": project.rel(path),
+        "template": meta.get("template"),
+        "track": meta.get("track"),
+        "agent": meta.get("agent"),
+        "estimate": meta.get("estimate"),
+        "actual": meta.get("actual"),
+        "dependencies": list(meta.get("dependencies") or []),
+        "blocks": blocks.get(story_id, []) if blocks is not None else project.blocks(story_id),
+        "tests": list(meta.get("tests") or []),
+        "min_tests": meta.get("min_tests", project.config.min_tests),
+        "created": meta.get("created"),
+        "started": meta.get("started"),
+        "completed": meta.get("completed"),
+    }
+
+
+def run_fields(result: RunResult) -> dict[str, Any]:
+    """One test run as it happened (accepted or refused)."""
+    return {
+        "exit_code": result.exit_code,
+        "duration": round(result.duration, 2),
+        "timed_out": result.timed_out,
+        "counts": result.counts(),
+        "total": len(result.tests),
+        "passed": result.passed,
+        "failed": result.failed,
+        "tests": [{"id": node, "outcome": outcome, "detail": detail}
+                  for node, (outcome, detail) in sorted(result.tests.items())],
+        "collect_errors": list(result.collect_errors),
+    }
+
+
+def recorded_run(run: dict[str, Any]) -> dict[str, Any]:
+    """A run as recorded in the story's front matter (``runs.red`` etc.)."""
+    return {key: run.get(key) for key in ("at", "commit", "command", "exit_code", "duration", "counts",
+                                          "total", "log")}

@@ -1,0 +1,141 @@
+"""A storykit project: its config, its story files, and lookups across them."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from storykit.core import ids
+from storykit.project.config import Config
+from storykit.errors import StorykitError
+from storykit.story.model import Story, load, load_meta
+
+if TYPE_CHECKING:
+    from storykit.project.cache import MetaCache
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One story's front matter and file, as read for listings.
+
+    ``meta`` may be shared with the front-matter cache: read it, never change it
+    (load the story to change it)."""
+
+    path: Path
+    meta: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.meta["id"])
+
+
+class Project:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._entries: list[Entry] | None = None
+        self._cache: MetaCache | None = None
+        self._paths: dict[str, Path] = {}
+        self._file_id = re.compile(re.escape(config.id_prefix) + r"(\d+)(?=-|\.md$)", re.I)
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def rel(self, path: Path) -> str:
+        """A path as shown to users and written in stories: relative to the root, with /."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def story_files(self) -> list[Path]:
+        folder = self.config.stories_path
+        if not folder.is_dir():
+            raise StorykitError(
+                f"the stories folder {self.rel(folder)}/ does not exist",
+                hint="run 'storykit init' to create it, or fix stories_dir in the config",
+            )
+        # scandir: the file type comes with the name, no stat per file (10,000 stories).
+        names = sorted(entry.name for entry in os.scandir(folder)
+                       if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file())
+        # Each Path is built once per Project: a run-tests scans the folder three times.
+        files = []
+        for name in names:
+            path = self._paths.get(name)
+            if path is None:
+                path = self._paths[name] = folder / name
+            files.append(path)
+        return files
+
+    def parse_id(self, text: str) -> str:
+        return ids.parse_id(text, self.config.id_prefix, self.config.id_width)
+
+    def find(self, ref: str) -> Path:
+        """The file of a story given as an id (``STORY-001``, ``001``, ``1``) or a path
+        inside the stories folder; anything that would leave the folder is refused."""
+        folder = self.config.stories_path.resolve()
+        if ref.endswith(".md") or "/" in ref or "\\" in ref:
+            candidate = Path(ref)
+            candidate = (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve()
+            if candidate.parent != folder:
+                raise StorykitError(f"'{ref}' is not a story file in {self.rel(folder)}/",
+                                    hint="give a story id such as STORY-001, or a file in the stories folder")
+            if not candidate.is_file():
+                raise StorykitError(f"no story file '{ref}'", hint="run 'storykit list' to see the stories")
+            return candidate
+        story_id = self.parse_id(ref)
+        matches = [p for p in self.story_files() if self.file_id(p.name) == story_id]
+        if not matches:
+            raise StorykitError(f"no story {story_id} in {self.rel(folder)}/",
+                                hint="run 'storykit list' to see the stories")
+        if len(matches) > 1:
+            names = ", ".join(p.name for p in matches)
+            raise StorykitError(f"{story_id} is used by {len(matches)} files ({names})",
+                                hint="give one of them a new id with 'storykit renumber'")
+        return matches[0]
+
+    def file_id(self, name: str) -> str | None:
+        """The id a story file's name starts with (``STORY-001-add-tags.md``)."""
+        match = self._file_id.match(name)
+        return ids.format_id(int(match.group(1)), self.config.id_prefix, self.config.id_width) if match else None
+
+    def load(self, ref: str) -> Story:
+        return load(self.find(ref))
+
+    def entries(self) -> list[Entry]:
+        """Every story's front matter, sorted by id (read once, front matter only,
+        and only for the files that changed since the last time: storykit.project.cache)."""
+        if self._entries is None:
+            if self._cache is None:
+                from storykit.project.cache import MetaCache
+
+                self._cache = MetaCache(self.config.state_path, self.config.stories_path)
+            found = [Entry(p, self._cache.meta(p, load_meta)) for p in self.story_files()]
+            self._cache.save()
+            self._entries = self.sort_entries(found)
+        return self._entries
+
+    def sort_entries(self, entries: Iterable[Entry]) -> list[Entry]:
+        """Entries in the order every listing uses: by id number, then id."""
+        return sorted(entries, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
+
+    def blocks(self, story_id: str) -> list[str]:
+        """The stories that depend on ``story_id`` (derived, never stored)."""
+        return sorted(e.id for e in self.entries() if story_id in (e.meta.get("dependencies") or []))
+
+    def titles(self) -> dict[str, str]:
+        return {e.id: str(e.meta.get("title", "")) for e in self.entries()}
+
+    def invalidate(self) -> None:
+        """Forget the stories read so far: the next entries() sees the files as they
+        are now (only changed files are parsed again: storykit.project.cache)."""
+        self._entries = None
+
+    def use_entries(self, entries: list[Entry]) -> None:
+        """Take these stories instead of reading the folder (the merge driver renders the
+        tracker of stories that are in git's merged trees, not yet on disk)."""
+        self._entries = self.sort_entries(entries)
