@@ -15,7 +15,6 @@ import pytest
 import yaml
 
 from conftest import Project
-from storykit.project import files as fsutil
 from storykit.project.files import write_atomic
 
 
@@ -77,7 +76,7 @@ def test_failed_replace_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeypa
     def fail(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(fsutil.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)  # the disk, not storykit, fails
     with pytest.raises(OSError):
         write_atomic(path, b"new\n")
     assert path.read_bytes() == b"old\n"
@@ -91,7 +90,7 @@ def test_interrupted_write_leaves_the_old_file_and_no_temp(tmp_path: Path, monke
     def interrupted(fd: int) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fsutil.os, "fsync", interrupted)
+    monkeypatch.setattr(os, "fsync", interrupted)  # Ctrl-C while the disk syncs
     with pytest.raises(KeyboardInterrupt):
         write_atomic(path, b"new\n")
     assert path.read_bytes() == b"old\n"
