@@ -32,6 +32,7 @@ CODES = {
     "SK103": "a front-matter value has the wrong type",
     "SK104": "unknown status",
     "SK105": "unknown front-matter key (warning)",
+    "SK106": "git merge conflict markers in the story",
     "SK201": "a mandatory section is missing",
     "SK202": "the **Status:** line is missing",
     "SK203": "the **Status:** line disagrees with the front matter (warning)",
@@ -225,7 +226,8 @@ def _read(project: Project, path: Path, findings: list[Finding], folder: str) ->
         located = _LOCATED.match(str(exc))
         line = int(located.group("line")) if located and located.group("line") else 1
         message = located.group("message") if located and located.group("path") == str(path) else str(exc)
-        findings.append(Finding(rel, line, "SK101", ERROR, message))
+        code = "SK106" if isinstance(exc, story.ConflictError) else "SK101"
+        findings.append(Finding(rel, line, code, ERROR, message))
         return None
     parsed, outline = _Parsed(path, rel, meta, front.splitlines()), Outline(body)
     codes = {"missing": "SK102", "type": "SK103", "status": "SK104", "unknown": "SK105"}

@@ -102,3 +102,19 @@ def project_lock(state_dir: Path, timeout: float = 30.0) -> Iterator[None]:
             yield
     finally:
         lock.release()
+
+
+def require_writable(rel: str, path: Path) -> None:
+    """Refuse, before anything runs, to work on a file storykit could not then save.
+
+    By its mode bits, not ``os.access``: root may write a read-only file, but a file
+    made read-only says its owner does not want it rewritten."""
+    from storykit.errors import Refused
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not mode & 0o222:
+        raise Refused(f"{rel} is read-only, so the run could not be recorded",
+                      hint=f"make it writable (chmod u+w {rel}) and run again")

@@ -32,6 +32,29 @@ _STRING_KEYS = ("id", "title", "status", "template", "created", "track", "agent"
                 "test_command", "started", "completed", "completed_by", "actual")
 _DELIMITER = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?\Z")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # a line with its ending, as markdown-it counts
+# The lines git leaves around a conflict (the "=======" between them alone is also a
+# Markdown heading underline, so the opening and closing markers are what is looked for).
+_CONFLICT = re.compile(r"^(?:<{7}|>{7})(?:[ \t]|\r?$)", re.M)
+CONFLICT_HINT = "resolve the conflict (keep one side and delete the <<<<<<< ======= >>>>>>> lines), then run again"
+
+
+class ConflictError(StorykitError):
+    """A story file holds git merge conflict markers (``storykit check``: SK106)."""
+
+
+def conflict_line(text: str) -> int | None:
+    """The line (1-based) of the first git conflict marker in ``text``, or None."""
+    if "<<<<<<<" not in text and ">>>>>>>" not in text:
+        return None
+    match = _CONFLICT.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def refuse_conflict(text: str, path: Path, first_line: int = 1) -> None:
+    """Raise ConflictError when ``text`` (starting at ``first_line`` of ``path``) has conflict markers."""
+    line = conflict_line(text)
+    if line is not None:
+        raise ConflictError(f"{path}:{first_line + line - 1}: git merge conflict markers", hint=CONFLICT_HINT)
 
 
 @dataclass
@@ -127,6 +150,7 @@ def parse_raw(text: str, path: Path) -> tuple[dict[str, Any], str, str]:
     StorykitError (with file and line) only when the front matter cannot be read."""
     if text.startswith(BOM):
         text = text[1:]
+    refuse_conflict(text, path)  # anywhere in the file: no writing command may touch it
     front, body = split_front(text, path)
     return _parse_front("".join(front.splitlines(keepends=True)[1:-1]), path, 2), front, body
 
@@ -142,10 +166,17 @@ def parse(text: str, path: Path) -> Story:
 
 
 def read_text(path: Path) -> str:
+    return decode(path.read_bytes(), path)
+
+
+def decode(data: bytes, path: Path) -> str:
+    """A story file's bytes as text; not UTF-8 is an error naming the line and the byte."""
     try:
-        return path.read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise StorykitError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise StorykitError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x})",
+                            hint="save the file as UTF-8") from None
 
 
 def load(path: Path) -> Story:
@@ -159,6 +190,13 @@ def load_meta(path: Path) -> dict[str, Any]:
     ``list``, ``next`` and the tracker need no body; stopping at the closing
     delimiter keeps them fast at thousands of stories.
     """
+    try:
+        return _load_meta(path)
+    except UnicodeDecodeError:
+        return parse(read_text(path), path).meta  # the error names the line and the byte
+
+
+def _load_meta(path: Path) -> dict[str, Any]:
     chunks: list[str] = []
     with path.open("r", encoding="utf-8", newline="") as handle:
         first = handle.readline()
@@ -169,7 +207,9 @@ def load_meta(path: Path) -> dict[str, Any]:
                                 hint="recreate the story with 'storykit new' or restore its front matter from git")
         for line in handle:
             if _DELIMITER.match(line):
-                meta = _parse_front("".join(chunks), path, 2)
+                source = "".join(chunks)
+                refuse_conflict(source, path, 2)
+                meta = _parse_front(source, path, 2)
                 errors = [w for w in validate_meta(meta, path) if " unknown key " not in w]
                 if errors:
                     raise StorykitError(errors[0])
