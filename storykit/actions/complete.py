@@ -15,7 +15,8 @@ from storykit.story import regions
 from storykit.project import tracker
 from storykit.core import workflow
 from storykit.errors import Refused, StorykitError
-from storykit.project.files import project_lock, require_writable, write_atomic, write_text_atomic
+from storykit.project.files import (project_lock, require_private_dir, require_writable, write_atomic,
+                                    write_text_atomic)
 from storykit.actions.new import commit_message, today
 from storykit.project.store import Project
 from storykit.story.model import Story
@@ -70,6 +71,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
                 "red": "make its tests pass with 'storykit run-tests' first"}[story.status]
         raise Refused(f"{story.id} is {story.status}; only a green story can be completed", hint=hint)
+    require_private_dir(project.config.state_path)
     require_writable(project.rel(path), path)
     require_writable(project.rel(project.config.tracker_path), project.config.tracker_path)
     left = regions.unticked(story.body)

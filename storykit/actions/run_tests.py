@@ -23,7 +23,7 @@ from storykit.runners import runner
 from storykit.project import tracker
 from storykit.core import workflow
 from storykit.errors import Refused, StorykitError
-from storykit.project.files import project_lock, require_writable, write_text_atomic
+from storykit.project.files import project_lock, require_private_dir, require_writable, write_text_atomic
 from storykit.actions.new import today
 from storykit.project.store import Project
 from storykit.story.model import Story, load, load_meta
@@ -46,6 +46,7 @@ class RunOutcome:
 def _preflight(project: Project, story: Story, force: bool) -> list[str]:
     """Checks made before any test runs; returns notes (forced overrides)."""
     regions.require_present(story.id, story.body)  # the exact check runs beside the tests (_Beside)
+    require_private_dir(project.config.state_path)
     require_writable(project.rel(story.path), story.path)
     require_writable(project.rel(project.config.tracker_path), project.config.tracker_path)
     if story.status == "done":

@@ -88,6 +88,7 @@ def project_lock(state_dir: Path, timeout: float = 30.0) -> Iterator[None]:
 
     from storykit.errors import Refused
 
+    require_private_dir(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(state_dir / "lock"))
     try:
@@ -118,3 +119,14 @@ def require_writable(rel: str, path: Path) -> None:
     if not mode & 0o222:
         raise Refused(f"{rel} is read-only, so the run could not be recorded",
                       hint=f"make it writable (chmod u+w {rel}) and run again")
+
+
+def require_private_dir(state_dir: Path) -> None:
+    """Refuse a ``.storykit`` that is a symlink (a repository can commit one pointing
+    anywhere): the lock, logs and cache must stay inside the project."""
+    from storykit.errors import StorykitError
+
+    if state_dir.is_symlink():
+        raise StorykitError(f"{state_dir.name} is a symbolic link (to {os.readlink(state_dir)}); storykit keeps its "
+                            "lock, logs and cache there, inside the project",
+                            hint=f"remove the link (rm {state_dir.name}) and run again")

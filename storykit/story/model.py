@@ -101,10 +101,39 @@ def _loader() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Front matter storykit writes is a few KiB (run records of a thousand tests stay
+# far below); the cap bounds what any file can cost a reader (docs/reliability.md).
+MAX_FRONT = 256 * 1024
+
+
+def _too_large(path: Path) -> StorykitError:
+    return StorykitError(f"{path}:1: the front matter is larger than {MAX_FRONT // 1024} KiB",
+                         hint="storykit writes far less: restore it from git")
+
+
+def _refuse_aliases(source: str, path: Path, first_line: int, loader: Any) -> None:
+    """YAML anchors and aliases let a few bytes expand to gigabytes ("billion laughs")
+    once anything walks the values; storykit never writes them, so none is read."""
+    import yaml
+
+    if "&" not in source and "*" not in source:
+        return  # the common case: no event scan
+    for event in yaml.parse(source, Loader=loader):
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            line = first_line + (event.start_mark.line if event.start_mark else 0)
+            raise StorykitError(f"{path}:{line}: YAML anchors and aliases ({sign}{anchor}) are not allowed in "
+                                "front matter", hint="storykit never writes them: write the values out")
+
+
 def _parse_front(source: str, path: Path, first_line: int) -> dict[str, Any]:
     import yaml
 
+    if len(source) > MAX_FRONT:
+        raise _too_large(path)
     try:
+        _refuse_aliases(source, path, first_line, _loader())
         data = yaml.load(source, Loader=_loader())  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -139,6 +168,8 @@ def split_front(text: str, path: Path) -> tuple[str, str]:
     for line in lines:
         if _DELIMITER.match(line.group(0)):
             return text[: line.end()], text[line.end():]
+        if line.end() > MAX_FRONT:
+            raise _too_large(path)
     raise StorykitError(
         f"{path}:1: the front matter is never closed",
         hint="add a '---' line after its last key",
@@ -205,7 +236,11 @@ def _load_meta(path: Path) -> dict[str, Any]:
         if not re.match(r"^---[ \t]*(?:\r\n|\r|\n)?\Z", first):
             raise StorykitError(f"{path}:1: no YAML front matter (the file must start with a '---' line)",
                                 hint="recreate the story with 'storykit new' or restore its front matter from git")
+        size = 0
         for line in handle:
+            size += len(line)
+            if size > MAX_FRONT:
+                raise _too_large(path)
             if _DELIMITER.match(line):
                 source = "".join(chunks)
                 refuse_conflict(source, path, 2)

@@ -68,7 +68,7 @@ def test_a_yaml_alias_bomb_is_refused_in_bounded_memory(done: Project) -> None:
     before = state(done.root)
     found = bounded(done, "check")
     assert found.returncode == 1, found.stderr[-2000:]
-    line = len(done.read(STORY).split("\n---\n", 1)[0].splitlines()) - len(BOMB) + 2
+    line = len(done.read(STORY).split("\n---\n", 1)[0].splitlines()) - len(BOMB) + 1
     assert found.stdout.splitlines()[0] == (
         f"{STORY}:{line}: SK101 YAML anchors and aliases (&a0) are not allowed in front matter; storykit never "
         "writes them: write the values out")
@@ -154,3 +154,22 @@ def test_the_real_done_story_passes(done: Project) -> None:
     found = bounded(done, "check")
     assert found.returncode == 0, found.stdout
     assert state(done.root) == before
+
+
+def test_writing_commands_refuse_a_storykit_symlink_before_running(done: Project, tmp_path: Path) -> None:
+    import shutil
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(done.root / ".storykit")
+    (done.root / ".storykit").symlink_to(outside, target_is_directory=True)
+    done.tests_file("next", failing=1, rel="tests/test_next.py")
+    before = state(done.root)
+    for args in (["new", "feature", "--title", "Next", "--tests", "tests/test_next.py"], ["run-tests", "1"]):
+        result = done.sk(*args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (f"Error: .storykit is a symbolic link (to {outside}); storykit keeps its lock, "
+                                 "logs and cache there, inside the project; remove the link (rm .storykit) and "
+                                 "run again\n")
+    assert state(done.root) == before
+    assert list(outside.iterdir()) == []
