@@ -32,6 +32,8 @@ CODES = {
     "SK103": "a front-matter value has the wrong type",
     "SK104": "unknown status",
     "SK105": "unknown front-matter key (warning)",
+    "SK107": "a test path is outside the project, or not a regular file or folder",
+    "SK106": "git merge conflict markers in the story",
     "SK201": "a mandatory section is missing",
     "SK202": "the **Status:** line is missing",
     "SK203": "the **Status:** line disagrees with the front matter (warning)",
@@ -44,6 +46,7 @@ CODES = {
     "SK503": "done without a recorded completion (set to done by hand)",
     "SK504": "validated, or done with validation configured, without a passing validation run",
     "SK505": "not-started but runs are recorded (warning)",
+    "SK506": "a run record does not belong to this story (copied or set by hand)",
     "SK601": "test files changed since the recorded passing run (stale evidence)",
     "SK701": "template placeholders left in a done story (warning)",
     "SK702": "unticked items left in a done story (warning)",
@@ -158,6 +161,7 @@ def check(project: Project) -> Report:
                 findings.extend(found)
                 continue
             parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
+            _path_rule(project, parsed)  # not cached: it depends on the test paths, not the story file
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
             stories.append(parsed)
@@ -225,7 +229,8 @@ def _read(project: Project, path: Path, findings: list[Finding], folder: str) ->
         located = _LOCATED.match(str(exc))
         line = int(located.group("line")) if located and located.group("line") else 1
         message = located.group("message") if located and located.group("path") == str(path) else str(exc)
-        findings.append(Finding(rel, line, "SK101", ERROR, message))
+        code = "SK106" if isinstance(exc, story.ConflictError) else "SK101"
+        findings.append(Finding(rel, line, code, ERROR, message))
         return None
     parsed, outline = _Parsed(path, rel, meta, front.splitlines()), Outline(body)
     codes = {"missing": "SK102", "type": "SK103", "status": "SK104", "unknown": "SK105"}
@@ -269,6 +274,7 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
     validation = bool(parsed.meta.get("validate") or project.config.validate)
     min_tests = parsed.meta.get("min_tests", project.config.min_tests)
     problems = audit.evidence_problems(parsed.meta, min_tests=int(min_tests), validation=validation)
+    problems += audit.ownership_problems(parsed.meta)
     for code, severity, message in problems:
         parsed.add(code, message, key="status", severity=severity)
     if any(severity == ERROR for _, severity, _ in problems):
@@ -276,6 +282,14 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
     if parsed.meta.get("status") == "done":
         _done_body_rules(parsed, outline)
     return True
+
+
+def _path_rule(project: Project, parsed: _Parsed) -> None:
+    for test in parsed.meta.get("tests") or []:
+        problem = evidence.path_problem(project.root, str(test))
+        if problem:
+            parsed.add("SK107", f"test path '{test}' {problem}; list the story's tests as paths inside the "
+                       "project (storykit reads no other file)", key="tests")
 
 
 def _stale_rule(project: Project, parsed: _Parsed, digests: dict[Path, bytes],
@@ -336,10 +350,28 @@ def _cross_rules(project: Project, stories: list[_Parsed]) -> None:
             if dep not in by_id:
                 parsed.add("SK401", f"depends on {dep}, which does not exist; fix or remove it in 'dependencies'",
                            key="dependencies")
+    _shared_runs(stories)
     deps, _ = graph.from_entries(stories)
     for cycle in graph.cycles(deps):
         by_id[cycle[0]][0].add("SK402", f"dependency cycle: {graph.format_cycle(cycle)}; remove one of these "
                                "dependencies", key="dependencies")
+
+
+def _shared_runs(stories: list[_Parsed]) -> None:
+    """A run record is one story's: the same record (time, commit, digest) in two
+    stories means one copied it from the other (the first by id keeps it)."""
+    owner: dict[tuple[str, str, str, str], str] = {}
+    for parsed in sorted(stories, key=lambda p: (p.id, p.rel)):
+        runs = parsed.meta.get("runs") or {}
+        for phase, run in runs.items():
+            if not isinstance(run, dict) or not run.get("at"):
+                continue
+            key = (str(phase), str(run.get("at")), str(run.get("commit")), str(run.get("digest")))
+            first = owner.setdefault(key, parsed.id)
+            if first != parsed.id:
+                parsed.add("SK506", f"the {phase} run record does not belong to {parsed.id}: it is {first}'s "
+                           f"(same time, commit and digest); runs are recorded only by 'storykit run-tests "
+                           f"{parsed.id}': restore the story from git", key="status")
 
 
 def _tracker_rule(project: Project, stories: list[_Parsed]) -> list[Finding]:

@@ -15,11 +15,12 @@ from storykit.story import regions
 from storykit.project import tracker
 from storykit.core import workflow
 from storykit.errors import Refused, StorykitError
-from storykit.project.files import project_lock, write_atomic, write_text_atomic
+from storykit.project.files import (project_lock, require_private_dir, require_writable, write_atomic,
+                                    write_text_atomic)
 from storykit.actions.new import commit_message, today
 from storykit.project.store import Project
-from storykit.story.model import Story, load
-from storykit.actions.run_tests import execute, keep_log, load_warning
+from storykit.story.model import Story
+from storykit.actions.run_tests import execute, keep_log, load_warning, reload
 
 if TYPE_CHECKING:
     from storykit.actions.validate import ValidationRun
@@ -70,6 +71,9 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
                 "red": "make its tests pass with 'storykit run-tests' first"}[story.status]
         raise Refused(f"{story.id} is {story.status}; only a green story can be completed", hint=hint)
+    require_private_dir(project.config.state_path)
+    require_writable(project.rel(path), path)
+    require_writable(project.rel(project.config.tracker_path), project.config.tracker_path)
     left = regions.unticked(story.body)
     if left:
         listed = "; ".join(f"{section}: {item}" for section, item in left[:5])
@@ -99,7 +103,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
     will_commit = commit and blocker is None
     with project_lock(project.config.state_path):
         project.invalidate()  # other stories may have changed while the tests ran
-        fresh = load(path)
+        fresh = reload(project, path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})", hint="run complete again")
         original_story = path.read_bytes()

@@ -49,6 +49,7 @@ def today() -> str:
 def next_id(project: Project) -> str:
     """One above every id in the working tree and on every branch (one git call)."""
     numbers = [ids.id_number(e.id, project.config.id_prefix) or 0 for e in project.entries()]
+    numbers += [ids.id_number(i, project.config.id_prefix) or 0 for i in project.unreadable_ids()]
     for rel in git.files_in_all_refs(project.root, project.config.stories_dir):
         story_id = project.file_id(Path(rel).name)
         if story_id:

@@ -23,7 +23,7 @@ from storykit.runners import runner
 from storykit.project import tracker
 from storykit.core import workflow
 from storykit.errors import Refused, StorykitError
-from storykit.project.files import project_lock, write_text_atomic
+from storykit.project.files import project_lock, require_private_dir, require_writable, write_text_atomic
 from storykit.actions.new import today
 from storykit.project.store import Project
 from storykit.story.model import Story, load, load_meta
@@ -46,6 +46,9 @@ class RunOutcome:
 def _preflight(project: Project, story: Story, force: bool) -> list[str]:
     """Checks made before any test runs; returns notes (forced overrides)."""
     regions.require_present(story.id, story.body)  # the exact check runs beside the tests (_Beside)
+    require_private_dir(project.config.state_path)
+    require_writable(project.rel(story.path), story.path)
+    require_writable(project.rel(project.config.tracker_path), project.config.tracker_path)
     if story.status == "done":
         raise Refused(f"{story.id} is done; its evidence is final", hint=f"see 'storykit show {story.id}'")
     waiting = [d for d in story.meta.get("dependencies") or [] if _status_of(project, d) != "done"]
@@ -136,6 +139,16 @@ def keep_log(project: Project, story_id: str, phase: str, result: runner.RunResu
     return project.rel(target)
 
 
+def reload(project: Project, path: Path) -> Story:
+    """The story again after its tests ran; a test that deleted it is a refusal, not a crash."""
+    try:
+        return load(path)
+    except FileNotFoundError:
+        rel = project.rel(path)
+        raise Refused(f"{rel} was deleted while its tests ran, so the run was not recorded",
+                      hint=f"restore it (git checkout -- {rel}) and run again") from None
+
+
 def load_warning(path: Path, warn: Callable[[str], None] | None) -> Story:
     """Load a story and pass its warnings (unknown front-matter keys) to ``warn``."""
     story = load(path)
@@ -192,7 +205,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     run = evidence.record(result, commit=commit, tree=tree_before, digest_value=digest, log=log, command=shown)
     with project_lock(project.config.state_path):
         project.invalidate()  # other stories may have changed while the tests ran
-        fresh = load(path)
+        fresh = reload(project, path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})",
                           hint="run the tests again")

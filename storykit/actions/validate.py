@@ -21,8 +21,9 @@ from storykit.story import regions
 from storykit.runners import runner
 from storykit.project import tracker
 from storykit.errors import Refused
-from storykit.project.files import project_lock, write_text_atomic
+from storykit.project.files import project_lock, require_writable, write_text_atomic
 from storykit.story.model import load
+from storykit.actions.run_tests import reload
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -99,6 +100,7 @@ def validate(project: Project, ref: str, *, timeout: float | None = None,
                 f"'storykit run-tests {story.id}' first", "red": f"make its tests pass ('storykit run-tests "
                 f"{story.id}') first"}[story.status]
         raise Refused(f"{story.id} is {story.status}; only a green story can be validated", hint=hint)
+    require_writable(project.rel(path), path)
     to_run = commands(project, story.meta)
     if not to_run:
         raise Refused(f"{story.id} has no validation commands",
@@ -108,7 +110,7 @@ def validate(project: Project, ref: str, *, timeout: float | None = None,
     if outcome.failed:
         raise Refused(outcome.problem(story.id), hint="fix what it reports (its output is above) and validate again")
     with project_lock(project.config.state_path):
-        fresh = load(path)
+        fresh = reload(project, path)
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its validation ran (now {fresh.status})",
                           hint="validate again")

@@ -180,5 +180,12 @@ def project_from(ctx: click.Context) -> Any:
 
     root = ctx.find_root()
     if "project" not in root.obj:
-        root.obj["project"] = Project(config.load(root.obj.get("directory")))
+        project = root.obj["project"] = Project(config.load(root.obj.get("directory")))
+        root.call_on_close(lambda: _warn_broken(project))
     return root.obj["project"]
+
+
+def _warn_broken(project: Any) -> None:
+    """Name each story file a listing could not read, once, when the command ends."""
+    for broken in project.broken:
+        click.echo(f"warning: {broken.message}", err=True)

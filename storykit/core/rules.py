@@ -77,3 +77,46 @@ def evidence_problems(meta: dict[str, Any], *, min_tests: int, validation: bool)
             found.append(("SK504", WARNING, "done without a passing validation run although validation commands are "
                           "configured (completed before they were?)"))
     return found
+
+
+def _covered(node: str, tests: list[str]) -> bool:
+    """True when a recorded node id lies under one of the story's test paths."""
+    import posixpath
+
+    path = posixpath.normpath(node.split("::", 1)[0])
+    for test in tests:
+        if "::" in test:  # a node id: itself, a test in it, or one of its parametrized cases
+            if node == test or node.startswith((test + "::", test + "[")):
+                return True
+            continue
+        base = posixpath.normpath(test)
+        if path == base or base == "." or path.startswith(base + "/"):
+            return True
+    return False
+
+
+def ownership_problems(meta: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(code, severity, message) for each run record that cannot be this story's own:
+    tests outside the story's tests, or a run recorded before the story was created.
+    (A record shared with another story is found across stories: ``storykit check``.)"""
+    sid = meta.get("id")
+    runs = meta.get("runs") or {}
+    tests = [str(t) for t in meta.get("tests") or []]
+    created = str(meta.get("created") or "")
+    found: list[tuple[str, str, str]] = []
+    for phase, run in runs.items():
+        if not isinstance(run, dict):
+            continue
+        reason = None
+        recorded = run.get("tests")
+        if tests and isinstance(recorded, dict):
+            foreign = [str(node) for node in recorded if not _covered(str(node), tests)]
+            if foreign:
+                reason = f"it ran {foreign[0]}, which is not among the story's tests ({', '.join(tests)})"
+        at = str(run.get("at") or "")
+        if reason is None and created and at and at[:10] < created[:10]:
+            reason = f"it was recorded at {at}, before the story was created ({created})"
+        if reason:
+            found.append(("SK506", ERROR, f"the {phase} run record does not belong to {sid}: {reason}; runs are "
+                          f"recorded only by 'storykit run-tests {sid}': restore the story from git"))
+    return found

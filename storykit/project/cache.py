@@ -59,6 +59,19 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def usable(state_dir: Path) -> bool:
+    """Whether storykit may read and write its cache under ``state_dir``: a real folder
+    inside the project, never a symlink (a pull request can commit ``.storykit`` as a
+    link to anywhere, and ``check`` must write nothing outside the checkout)."""
+    try:
+        for folder in (state_dir, state_dir / "cache"):
+            if folder.is_symlink() or folder.exists() and not folder.is_dir():
+                return False
+        return state_dir.resolve().parent == state_dir.parent.resolve()
+    except OSError:
+        return False
+
+
 def shard_of(name: str) -> int:
     """The shard a story file's entry lives in (stable across runs and machines)."""
     return zlib.crc32(name.encode("utf-8")) % SHARDS
@@ -80,7 +93,8 @@ class MetaCache:
         self.kind = kind
         self.salt = salt
         self._stored: dict[str, list[Any]] = {}
-        for index in range(SHARDS):
+        self.enabled = usable(state_dir)  # else simply no cache: every file is parsed
+        for index in range(SHARDS if self.enabled else 0):
             self._stored.update(self._read(self.path(index)))
         self._hits: dict[str, list[Any]] = {}
         self._misses: dict[str, list[Any]] = {}
@@ -131,7 +145,7 @@ class MetaCache:
         dirty = {shard_of(name) for name in new.keys() | gone}
         entries = {**self._hits, **new}
         self._stored, self._hits, self._misses = entries, {}, {}
-        if not dirty:
+        if not dirty or not self.enabled:
             return
         shards: dict[int, dict[str, list[Any]]] = {index: {} for index in dirty}
         for name in sorted(entries):
@@ -142,9 +156,9 @@ class MetaCache:
             for index, part in shards.items():
                 data = {"format": FORMAT, "storykit": __version__, "folder": self.folder, "salt": self.salt,
                         "entries": part}
-                self._write(self.path(index), json.dumps(data, ensure_ascii=False).encode("utf-8"))
-        except OSError:
-            pass  # read-only checkout, full disk: simply no cache
+                self._write(self.path(index), json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogateescape"))
+        except (OSError, ValueError):
+            pass  # read-only checkout, full disk, a name the locale cannot encode: simply no cache
 
     def _write(self, path: Path, data: bytes) -> None:
         _write_file(self.state_dir, path, data)
@@ -191,9 +205,12 @@ class ResultCache:
         for file, (size, mtime) in sorted(stamps.items()):
             hasher.update(f"\0{file}\0{size}\0{mtime}".encode("utf-8", "surrogateescape"))
         self.key = hasher.hexdigest()
-        self.storable = all(mtime < time.time_ns() - RACY_NS for _, mtime in stamps.values())
+        self.enabled = usable(state_dir)
+        self.storable = self.enabled and all(mtime < time.time_ns() - RACY_NS for _, mtime in stamps.values())
 
     def get(self) -> Any:
+        if not self.enabled:
+            return None
         try:
             data = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
@@ -204,6 +221,7 @@ class ResultCache:
         if not self.storable:
             return
         try:
-            _write_file(self.state_dir, self.path, json.dumps({"key": self.key, "value": value}).encode("utf-8"))
-        except OSError:
+            _write_file(self.state_dir, self.path,
+                        json.dumps({"key": self.key, "value": value}).encode("utf-8", "surrogateescape"))
+        except (OSError, ValueError):
             pass

@@ -88,6 +88,7 @@ def project_lock(state_dir: Path, timeout: float = 30.0) -> Iterator[None]:
 
     from storykit.errors import Refused
 
+    require_private_dir(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(state_dir / "lock"))
     try:
@@ -102,3 +103,30 @@ def project_lock(state_dir: Path, timeout: float = 30.0) -> Iterator[None]:
             yield
     finally:
         lock.release()
+
+
+def require_writable(rel: str, path: Path) -> None:
+    """Refuse, before anything runs, to work on a file storykit could not then save.
+
+    By its mode bits, not ``os.access``: root may write a read-only file, but a file
+    made read-only says its owner does not want it rewritten."""
+    from storykit.errors import Refused
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not mode & 0o222:
+        raise Refused(f"{rel} is read-only, so the run could not be recorded",
+                      hint=f"make it writable (chmod u+w {rel}) and run again")
+
+
+def require_private_dir(state_dir: Path) -> None:
+    """Refuse a ``.storykit`` that is a symlink (a repository can commit one pointing
+    anywhere): the lock, logs and cache must stay inside the project."""
+    from storykit.errors import StorykitError
+
+    if state_dir.is_symlink():
+        raise StorykitError(f"{state_dir.name} is a symbolic link (to {os.readlink(state_dir)}); storykit keeps its "
+                            "lock, logs and cache there, inside the project",
+                            hint=f"remove the link (rm {state_dir.name}) and run again")

@@ -33,10 +33,19 @@ class Entry:
         return str(self.meta["id"])
 
 
+@dataclass(frozen=True)
+class Broken:
+    """A story file that cannot be read: listings name it once and go on without it."""
+
+    path: Path
+    message: str  # "stories/X.md:7: what is wrong; what to do", relative to the project root
+
+
 class Project:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._entries: list[Entry] | None = None
+        self.broken: list[Broken] = []  # of the last entries(): files that could not be read
         self._cache: MetaCache | None = None
         self._paths: dict[str, Path] = {}
         self._file_id = re.compile(re.escape(config.id_prefix) + r"(\d+)(?=-|\.md$)", re.I)
@@ -114,10 +123,27 @@ class Project:
                 from storykit.project.cache import MetaCache
 
                 self._cache = MetaCache(self.config.state_path, self.config.stories_path)
-            found = [Entry(p, self._cache.meta(p, load_meta)) for p in self.story_files()]
+            found, broken = [], []
+            for path in self.story_files():
+                try:
+                    found.append(Entry(path, self._cache.meta(path, load_meta)))
+                except (StorykitError, OSError) as exc:  # one bad file is one finding, never an outage
+                    broken.append(Broken(path, self.relative_message(exc, path)))
             self._cache.save()
+            self.broken = broken
             self._entries = self.sort_entries(found)
         return self._entries
+
+    def relative_message(self, exc: Exception, path: Path) -> str:
+        """An error about ``path`` as users see it: the path relative to the root first."""
+        reason = getattr(exc, "strerror", None) or exc
+        text = str(exc) if isinstance(exc, StorykitError) else f"{path}: cannot be read ({reason})"
+        rel = self.rel(path)
+        return text.replace(str(path), rel, 1) if text.startswith(str(path)) else f"{rel}: {text}"
+
+    def unreadable_ids(self) -> list[str]:
+        """The ids the unreadable files' names start with (new ids stay above them)."""
+        return [i for i in (self.file_id(b.path.name) for b in self.broken) if i]
 
     def sort_entries(self, entries: Iterable[Entry]) -> list[Entry]:
         """Entries in the order every listing uses: by id number, then id."""

@@ -58,7 +58,10 @@ def render(project: Project, entries: list[Entry] | None = None) -> str:
     ``entries`` already read, e.g. by ``storykit check``)."""
     from storykit.core import graph
 
-    entries = project.entries() if entries is None else entries
+    broken = []
+    if entries is None:
+        entries = project.entries()
+        broken = project.broken
     # Every story file is in the stories folder: one relpath, not one per story.
     folder = Path(os.path.relpath(project.config.stories_path, project.config.tracker_path.parent)).as_posix()
     prefix = "" if folder == "." else folder.replace(" ", "%20") + "/"
@@ -68,7 +71,9 @@ def render(project: Project, entries: list[Entry] | None = None) -> str:
            "| Status | Stories |", "| --- | --- |"]
     for name in STATUSES:
         out.append(f"| {LABELS[name]} | {sum(1 for s in status.values() if s == name)} |")
-    out += [f"| **Total** | **{len(entries)}** |", ""]
+    if broken:
+        out.append(f"| ⚠️ Unreadable | {len(broken)} |")
+    out += [f"| **Total** | **{len(entries) + len(broken)}** |", ""]
 
     estimated = [hours(e.meta.get("estimate")) for e in entries]
     done = [e for e in entries if e.meta.get("status") == "done"]
@@ -100,6 +105,10 @@ def render(project: Project, entries: list[Entry] | None = None) -> str:
             f"| {_cell(meta.get('estimate'))} | {_cell(meta.get('actual'))} "
             f"| {_cell(meta.get('dependencies') or 'None')} |"
         )
+    for bad in broken:  # named on stderr by the command; marked here where its row would be
+        link = prefix + bad.path.name.replace(" ", "%20")
+        out.append(f"| [{project.file_id(bad.path.name) or bad.path.name}]({link}) | unreadable: run "
+                   "`storykit check` | — | — | ⚠️ Unreadable | — | — | — |")
     out.append("")
 
     edges = [(dep, e.id) for e in entries for dep in e.meta.get("dependencies") or []]

@@ -46,20 +46,54 @@ def digest(root: Path, paths: list[str], cache: dict[Path, bytes] | None = None)
     bytes (a folder stands for the ``*.py`` files under it; a missing file hashes as
     missing).  ``cache`` keeps each file's hash when many stories share files."""
     hasher = hashlib.sha256()
+    top = root.resolve()
     for rel in sorted({p.split("::", 1)[0] for p in paths}):
         target = root / rel
+        if not _inside(target, top):  # never read outside the project (a device, ../../etc)
+            hasher.update(rel.encode("utf-8", "surrogateescape") + b"\0<outside the project>\0")
+            continue
         files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
         for file in files:
-            hasher.update(file.relative_to(root).as_posix().encode() + b"\0")
-            hasher.update(_file_hash(file, cache) + b"\0")
+            hasher.update(file.relative_to(root).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            hasher.update(_file_hash(file, cache, top) + b"\0")
     return "sha256:" + hasher.hexdigest()
 
 
-def _file_hash(file: Path, cache: dict[Path, bytes] | None) -> bytes:
+def _inside(path: Path, top: Path) -> bool:
+    """True when ``path``, symlinks resolved, is ``top`` or below it."""
+    try:
+        return path.resolve().is_relative_to(top)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def path_problem(root: Path, rel: str) -> str | None:
+    """Why a story's test path cannot be one (None when it can): outside the project,
+    or neither a regular file nor a folder.  A missing path is no problem here."""
+    import stat
+
+    target = root / rel.split("::", 1)[0]
+    if not _inside(target, root.resolve()):
+        return "is outside the project"
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else "is not a regular file or folder in the project"
+
+
+def _file_hash(file: Path, cache: dict[Path, bytes] | None, top: Path) -> bytes:
+    import stat
+
     if cache is not None and file in cache:
         return cache[file]
     try:
-        value = hashlib.sha256(file.read_bytes()).digest()
+        if not _inside(file, top):
+            value = b"<outside the project>"
+        elif not stat.S_ISREG(file.stat().st_mode):  # a FIFO or a device would block or never end
+            value = b"<not a regular file>"
+        else:
+            value = hashlib.sha256(file.read_bytes()).digest()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         value = b"<missing>"
     if cache is not None:

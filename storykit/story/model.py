@@ -32,6 +32,29 @@ _STRING_KEYS = ("id", "title", "status", "template", "created", "track", "agent"
                 "test_command", "started", "completed", "completed_by", "actual")
 _DELIMITER = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?\Z")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # a line with its ending, as markdown-it counts
+# The lines git leaves around a conflict (the "=======" between them alone is also a
+# Markdown heading underline, so the opening and closing markers are what is looked for).
+_CONFLICT = re.compile(r"^(?:<{7}|>{7})(?:[ \t]|\r?$)", re.M)
+CONFLICT_HINT = "resolve the conflict (keep one side and delete the <<<<<<< ======= >>>>>>> lines), then run again"
+
+
+class ConflictError(StorykitError):
+    """A story file holds git merge conflict markers (``storykit check``: SK106)."""
+
+
+def conflict_line(text: str) -> int | None:
+    """The line (1-based) of the first git conflict marker in ``text``, or None."""
+    if "<<<<<<<" not in text and ">>>>>>>" not in text:
+        return None
+    match = _CONFLICT.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def refuse_conflict(text: str, path: Path, first_line: int = 1) -> None:
+    """Raise ConflictError when ``text`` (starting at ``first_line`` of ``path``) has conflict markers."""
+    line = conflict_line(text)
+    if line is not None:
+        raise ConflictError(f"{path}:{first_line + line - 1}: git merge conflict markers", hint=CONFLICT_HINT)
 
 
 @dataclass
@@ -78,10 +101,39 @@ def _loader() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Front matter storykit writes is a few KiB (run records of a thousand tests stay
+# far below); the cap bounds what any file can cost a reader (docs/reliability.md).
+MAX_FRONT = 256 * 1024
+
+
+def _too_large(path: Path) -> StorykitError:
+    return StorykitError(f"{path}:1: the front matter is larger than {MAX_FRONT // 1024} KiB",
+                         hint="storykit writes far less: restore it from git")
+
+
+def _refuse_aliases(source: str, path: Path, first_line: int, loader: Any) -> None:
+    """YAML anchors and aliases let a few bytes expand to gigabytes ("billion laughs")
+    once anything walks the values; storykit never writes them, so none is read."""
+    import yaml
+
+    if "&" not in source and "*" not in source:
+        return  # the common case: no event scan
+    for event in yaml.parse(source, Loader=loader):
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            line = first_line + (event.start_mark.line if event.start_mark else 0)
+            raise StorykitError(f"{path}:{line}: YAML anchors and aliases ({sign}{anchor}) are not allowed in "
+                                "front matter", hint="storykit never writes them: write the values out")
+
+
 def _parse_front(source: str, path: Path, first_line: int) -> dict[str, Any]:
     import yaml
 
+    if len(source) > MAX_FRONT:
+        raise _too_large(path)
     try:
+        _refuse_aliases(source, path, first_line, _loader())
         data = yaml.load(source, Loader=_loader())  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -116,6 +168,8 @@ def split_front(text: str, path: Path) -> tuple[str, str]:
     for line in lines:
         if _DELIMITER.match(line.group(0)):
             return text[: line.end()], text[line.end():]
+        if line.end() > MAX_FRONT:
+            raise _too_large(path)
     raise StorykitError(
         f"{path}:1: the front matter is never closed",
         hint="add a '---' line after its last key",
@@ -127,6 +181,7 @@ def parse_raw(text: str, path: Path) -> tuple[dict[str, Any], str, str]:
     StorykitError (with file and line) only when the front matter cannot be read."""
     if text.startswith(BOM):
         text = text[1:]
+    refuse_conflict(text, path)  # anywhere in the file: no writing command may touch it
     front, body = split_front(text, path)
     return _parse_front("".join(front.splitlines(keepends=True)[1:-1]), path, 2), front, body
 
@@ -142,10 +197,17 @@ def parse(text: str, path: Path) -> Story:
 
 
 def read_text(path: Path) -> str:
+    return decode(path.read_bytes(), path)
+
+
+def decode(data: bytes, path: Path) -> str:
+    """A story file's bytes as text; not UTF-8 is an error naming the line and the byte."""
     try:
-        return path.read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise StorykitError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise StorykitError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x})",
+                            hint="save the file as UTF-8") from None
 
 
 def load(path: Path) -> Story:
@@ -159,6 +221,13 @@ def load_meta(path: Path) -> dict[str, Any]:
     ``list``, ``next`` and the tracker need no body; stopping at the closing
     delimiter keeps them fast at thousands of stories.
     """
+    try:
+        return _load_meta(path)
+    except UnicodeDecodeError:
+        return parse(read_text(path), path).meta  # the error names the line and the byte
+
+
+def _load_meta(path: Path) -> dict[str, Any]:
     chunks: list[str] = []
     with path.open("r", encoding="utf-8", newline="") as handle:
         first = handle.readline()
@@ -167,9 +236,15 @@ def load_meta(path: Path) -> dict[str, Any]:
         if not re.match(r"^---[ \t]*(?:\r\n|\r|\n)?\Z", first):
             raise StorykitError(f"{path}:1: no YAML front matter (the file must start with a '---' line)",
                                 hint="recreate the story with 'storykit new' or restore its front matter from git")
+        size = 0
         for line in handle:
+            size += len(line)
+            if size > MAX_FRONT:
+                raise _too_large(path)
             if _DELIMITER.match(line):
-                meta = _parse_front("".join(chunks), path, 2)
+                source = "".join(chunks)
+                refuse_conflict(source, path, 2)
+                meta = _parse_front(source, path, 2)
                 errors = [w for w in validate_meta(meta, path) if " unknown key " not in w]
                 if errors:
                     raise StorykitError(errors[0])

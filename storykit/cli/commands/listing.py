@@ -26,6 +26,9 @@ def list_stories(ctx: click.Context, status: str | None) -> None:
         return
     rows = [(e.id, str(e.meta["status"]), str(e.meta.get("title", "")), str(e.meta.get("track") or ""),
              str(e.meta.get("agent") or "")) for e in entries]
+    if status is None:  # where an unreadable file would have been listed (named on stderr)
+        rows += [(project.file_id(b.path.name) or b.path.name, "unreadable", "run 'storykit check'", "", "")
+                 for b in project.broken]
     if not rows:
         click.echo("No stories" + (f" with status {status}" if status else "") + ".", err=True)
         return
