@@ -14,8 +14,6 @@ import pytest
 
 from conftest import Project, copy_of, prepared
 
-pytest.importorskip("xdist")  # in the test extra: the suite never runs without it
-
 # Every outcome the plugin tells apart, on more tests than one worker takes.
 MIXED = '''import pytest
 
@@ -162,3 +160,14 @@ def test_collection_error_under_xdist_is_reported_once(project: Project) -> None
     assert document["refused"] is True
     assert document["run"]["collect_errors"] == ["tests/test_feature.py"]
     assert "corrupt" not in document["reason"]
+
+
+def test_a_test_that_kills_its_worker_is_recorded_as_failed(project: Project) -> None:
+    project.write("tests/test_feature.py", "import os\n\n\ndef test_a():\n    assert True\n\n\n"
+                  "def test_b():\n    assert True\n\n\ndef test_dies():\n    os._exit(3)\n")
+    assert project.new().exit_code == 0
+    document = _run(project, "--", "-n", "2")
+    assert (document["phase"], document["status"]) == ("red", "red")
+    assert _outcomes(document) == {"tests/test_feature.py::test_a": ("passed", None),
+                                   "tests/test_feature.py::test_b": ("passed", None),
+                                   "tests/test_feature.py::test_dies": ("failed", "worker crashed")}
