@@ -8,6 +8,11 @@ is inert unless ``--storykit-report`` or ``--story`` is given.
 The report is JSON lines, flushed as tests finish, closed by a ``finish`` record:
 a report without one means pytest died before the end.  Node ids and xfail/xpass
 are kept, which JUnit XML loses.
+
+Under pytest-xdist only the controller writes the report: its workers run the
+tests and send every report to it (``pytest_runtest_logreport`` fires there for
+each of them, with the attributes set in the worker's ``makereport``), so the
+report holds the same records as a serial run's.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "story(id, ...): the storykit story (or stories) this test belongs to")
     path = config.getoption("storykit_report", None)
     if path:
-        config.pluginmanager.register(_Reporter(path), "storykit-reporter")
+        config.pluginmanager.register(_ExceptionNamer(), "storykit-exception-namer")
+        if not hasattr(config, "workerinput"):  # an xdist worker: its controller writes the report
+            config.pluginmanager.register(_Reporter(path), "storykit-reporter")
 
 
 def _id_key(story_id: str) -> str:
@@ -55,6 +62,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = selected
 
 
+class _ExceptionNamer:
+    """Names the exception of a failed phase on its report (where the test ran: in
+    an xdist worker the attribute travels to the controller with the report)."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+        outcome = yield
+        if call.excinfo is not None:
+            outcome.get_result().storykit_exc = call.excinfo.typename
+
+
 class _Reporter:
     def __init__(self, path: str) -> None:
         self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at session end
@@ -64,13 +82,6 @@ class _Reporter:
     def _write(self, record: dict[str, Any]) -> None:
         self._file.write(json.dumps(record, sort_keys=True) + "\n")
         self._file.flush()
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
-        outcome = yield
-        report = outcome.get_result()
-        if call.excinfo is not None:
-            report.storykit_exc = call.excinfo.typename
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -97,6 +108,9 @@ class _Reporter:
             if report.failed and state["outcome"] in ("passed", "skipped", "xfailed", "xpassed"):
                 state.update(outcome="error", exc=exc)
             self._write({"event": "test", "nodeid": report.nodeid, **self._outcomes.pop(report.nodeid)})
+        elif report.failed:  # xdist's report of a test whose worker died ("???"): no teardown follows
+            self._outcomes.pop(report.nodeid, None)
+            self._write({"event": "test", "nodeid": report.nodeid, "outcome": "failed", "exc": "worker crashed"})
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self._write({"event": "finish", "exitstatus": int(exitstatus), "collected": session.testscollected})
