@@ -36,6 +36,8 @@ COMMANDS = {
     "check": "storykit.cli.commands.check:check",
     "demo": "storykit.cli.commands.demo:demo",
     "verify": "storykit.cli.commands.verify:verify",
+    "tick": "storykit.cli.commands.tick:tick",
+    "note": "storykit.cli.commands.note:note",
 }
 ALIASES = {"status": "list", "ls": "list"}
 
