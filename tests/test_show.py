@@ -11,9 +11,9 @@ def test_show_lists_unticked_items_by_section(project: Project) -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     start = lines.index("  Unticked items (a person ticks these before complete):")
-    assert lines[start + 1] == "    Tasks: Read the code the feature touches"
-    assert "    Acceptance Criteria: [Acceptance criterion 1]" in lines
-    assert "    Completion Checklist: Handoff notes documented" in lines
+    assert lines[start + 1] == "    1. Tasks: Read the code the feature touches"
+    assert "    20. Acceptance Criteria: [Acceptance criterion 1]" in lines
+    assert "    28. Completion Checklist: Handoff notes documented" in lines
     # Items storykit ticks itself are not a person's to-do.
     assert not any("Execute test command" in line for line in lines)
 

@@ -51,6 +51,11 @@ def _preflight(project: Project, story: Story, force: bool) -> list[str]:
     require_writable(project.rel(project.config.tracker_path), project.config.tracker_path)
     if story.status == "done":
         raise Refused(f"{story.id} is done; its evidence is final", hint=f"see 'storykit show {story.id}'")
+    if story.status == "closed":
+        from storykit.actions.close import how
+
+        raise Refused(f"{story.id} is closed ({how(str(story.meta.get('closed_as')), story.meta.get('duplicate_of'))})",
+                      hint="nothing runs for a closed story")
     waiting = [d for d in story.meta.get("dependencies") or [] if _status_of(project, d) != "done"]
     if waiting and not force:
         raise Refused(f"{story.id} depends on {', '.join(waiting)}, not done yet",

@@ -36,6 +36,11 @@ COMMANDS = {
     "check": "storykit.cli.commands.check:check",
     "demo": "storykit.cli.commands.demo:demo",
     "verify": "storykit.cli.commands.verify:verify",
+    "tick": "storykit.cli.commands.tick:tick",
+    "note": "storykit.cli.commands.note:note",
+    "set": "storykit.cli.commands.set_fields:set_cmd",
+    "close": "storykit.cli.commands.close:close",
+    "search": "storykit.cli.commands.search:search",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

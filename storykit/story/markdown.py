@@ -176,6 +176,14 @@ def tick(line: str) -> str:
     return f"{match.group(1)}x{match.group(3)}{match.group(4)}{match.group(5) or ''}"
 
 
+def untick(line: str) -> str:
+    """The same task-list line, unchecked."""
+    match = _CHECKBOX.match(line)
+    if not match or match.group(2) == " ":
+        return line
+    return f"{match.group(1)} {match.group(3)}{match.group(4)}{match.group(5) or ''}"
+
+
 def fence(content: str, info: str = "text") -> str:
     """``content`` in a fenced block no line of it can close: the fence is one
     backtick longer than the longest backtick run in the content (CommonMark closes

@@ -9,11 +9,12 @@ the body is the user's and is never rewritten.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from storykit.story import evidence
 from storykit.errors import StorykitError
-from storykit.story.markdown import Document, replace_lines, set_field, tick
+from storykit.story.markdown import Document, replace_lines, set_field, split_lines, tick, untick
 from storykit.core.workflow import LABELS
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ CHECKED_SECTIONS = ("Tasks", "Acceptance Criteria", "Completion Checklist")
 MANDATORY_SECTIONS = ("Tasks", "Acceptance Criteria", evidence.SECTION, "Completion Checklist")
 COMPLETION_FIELDS = ("Last Updated", "Completed By", "Actual Time")
 TAG = "<!-- storykit:"
+_PHASE_TAG = re.compile(r"<!-- storykit:([\w-]+) -->")
 
 
 # The headings as the templates write them, and why storykit needs each one.
@@ -160,16 +162,82 @@ def tick_tagged(body: str, phases: tuple[str, ...]) -> str:
 
 def unticked(body: str) -> list[tuple[str, str]]:
     """(section, item) for each unticked item a person must tick before done."""
+    return [(item.section, item.text) for item in checklist(body) if not item.checked and item.phase is None]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A checklist item of Tasks, Acceptance Criteria or Completion Checklist.
+
+    ``number`` counts every item of those sections in order, ticked or not, tagged
+    or not, so ticking one never renumbers the others ('storykit show' prints it,
+    'storykit tick' takes it).  ``text`` is without storykit's tag; ``phase`` is the
+    tag's phase (storykit ticks the item itself), or None (a person ticks it)."""
+
+    number: int
+    section: str
+    line: int
+    checked: bool
+    text: str
+    phase: str | None
+
+
+def checklist(body: str) -> list[Item]:
     doc = Document(body)
-    found = []
+    found: list[Item] = []
     for name in CHECKED_SECTIONS:
         span = doc.section(name)
         if span is None:
             continue
         for box in doc.checkboxes(*span):
-            if not box.checked and TAG not in box.text:
-                found.append((name, box.text))
+            tag = _PHASE_TAG.search(box.text)
+            text = box.text[:tag.start()].strip() if tag else box.text
+            found.append(Item(len(found) + 1, name, box.line, box.checked, text, tag.group(1) if tag else None))
     return found
+
+
+def set_checked(body: str, items: list[Item], checked: bool) -> str:
+    """The body with these items ticked (or unticked); every other byte kept."""
+    lines = split_lines(body)
+    for item in items:
+        lines[item.line] = tick(lines[item.line]) if checked else untick(lines[item.line])
+    return "".join(lines)
+
+
+def set_title(body: str, story_id: str, title: str) -> str:
+    """The ``# ID: title`` heading with a new title (unchanged when there is none)."""
+    doc = Document(body)
+    prefix = f"# {story_id}:"
+    for heading in doc.headings:
+        line = doc.lines[heading.line]
+        if heading.level == 1 and line.startswith(prefix):
+            ending = line[len(line.rstrip("\r\n")):]
+            return "".join(doc.lines[:heading.line]) + f"{prefix} {title}{ending}" \
+                + "".join(doc.lines[heading.line + 1:])
+    return body
+
+
+def set_header_line(body: str, label: str, value: str | None, *, before: str = "Dependencies") -> str:
+    """Set the ``**Label:** value`` header line; a missing line is added before the
+    ``**Before:**`` line when there is a value (stories made before the field existed)."""
+    doc = Document(body)
+    if doc.field_line(label) is not None:
+        return set_field(body, label, value or "None", doc)
+    anchor = doc.field_line(before)
+    if not value or anchor is None:
+        return body
+    return replace_lines(body, anchor, anchor, f"**{label}:** {value}\n")
+
+
+def set_closed(body: str, line: str) -> str:
+    """The ``**Closed:**`` line (how and why a story was closed), after the Status line."""
+    doc = Document(body)
+    if doc.field_line("Closed") is not None:
+        return set_field(body, "Closed", line, doc)
+    status = doc.field_line("Status")
+    if status is None:
+        return body
+    return replace_lines(body, status + 1, status + 1, f"**Closed:** {line}\n")
 
 
 def set_completion(story_id: str, body: str, values: dict[str, str]) -> str:

@@ -22,6 +22,8 @@ def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
         f"  Template:     {meta.get('template')}",
         f"  Track/Agent:  {meta.get('track')} / {meta.get('agent')}",
         f"  Estimate:     {meta.get('estimate')}" + (f" (actual: {meta['actual']})" if meta.get("actual") else ""),
+        *([f"  Priority:     {meta.get('priority') or '-'}; labels: {', '.join(meta.get('labels') or []) or '-'}"]
+          if meta.get("priority") or meta.get("labels") else []),
         f"  Dependencies: {regions.dependencies_line(meta.get('dependencies') or [])}",
         f"  Blocks:       {regions.blocks_line(project.blocks(story.id))}",
         f"  Tests:        {', '.join(meta.get('tests') or []) or 'marked @pytest.mark.story(' + story.id + ')'}"
@@ -35,11 +37,16 @@ def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
             lines.append(f"  {phase.capitalize() + ' run:':<14}{shown_time(run.get('at'))}{commit}: {counts}")
     if meta.get("completed"):
         lines.append(f"  Completed:    {shown_time(meta['completed'])} by {meta.get('completed_by')}")
-    if story.status != "done":
-        left = regions.unticked(story.body)
+    if meta.get("closed_as"):
+        from storykit.actions.close import how
+
+        lines.append(f"  Closed:       {how(str(meta['closed_as']), meta.get('duplicate_of'))}: "
+                     f"{meta.get('closed_reason')}")
+    if story.status not in ("done", "closed"):
+        left = _unticked(story.body)
         if left:
             lines.append("  Unticked items (a person ticks these before complete):")
-            lines += [f"    {section}: {item}" for section, item in left]
+            lines += [f"    {item['number']}. {item['section']}: {item['item']}" for item in left]
         else:
             lines.append("  Unticked items: none")
     lines.append(f"  Next:         {_next_step(story.id, story.status)}")
@@ -53,19 +60,27 @@ def _next_step(story_id: str, status: str) -> str:
         "green": f"tick the checklists, then 'storykit complete {story_id}'",
         "validated": f"'storykit complete {story_id}'",
         "done": "nothing: the story is done",
+        "closed": "nothing: the story is closed",
     }[status]
+
+
+def _unticked(body: str) -> list[dict[str, object]]:
+    """The items a person must still tick, with the number 'storykit tick' takes."""
+    from storykit.story import regions
+
+    return [{"number": item.number, "section": item.section, "item": item.text}
+            for item in regions.checklist(body) if not item.checked and item.phase is None]
 
 
 def as_json(project, story) -> dict:  # type: ignore[no-untyped-def]
     """The ``show --json`` document's fields (docs/json.md)."""
     from storykit.cli import jsonout
-    from storykit.story import regions
 
     fields = jsonout.story_fields(project, story.path, story.meta)
     fields.update({
         "completed_by": story.meta.get("completed_by"),
         "runs": {phase: jsonout.recorded_run(run) for phase, run in story.runs.items()},
-        "unticked": [{"section": section, "item": item} for section, item in regions.unticked(story.body)],
+        "unticked": _unticked(story.body),
         "next": _next_step(story.id, story.status),
         "warnings": list(story.warnings),
     })
