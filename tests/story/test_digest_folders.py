@@ -62,7 +62,7 @@ def test_outside_git_the_folder_is_walked(tmp_path: Path) -> None:
 
 
 def test_check_flags_a_node_story_whose_ts_tests_changed_after_green(project: Project) -> None:
-    config = project.root / "pyproject.toml"
+    config = project.root / "storykit.toml"
     config.write_text(config.read_text() + f'test_command = "{NODE_COMMAND}"\n')
     project.write("src/math.js", "exports.add = () => { throw new Error('not implemented'); };\n")
     project.write("tests/unit/x.test.ts", X_TEST)
