@@ -121,6 +121,26 @@ def files_in_all_refs(root: Path, folder: str) -> list[str]:
             if path.startswith(base) and path.endswith(".md") and "/" not in path[len(base):]]
 
 
+def changed_since(root: Path, ref: str) -> list[str]:
+    """The paths (relative to ``root``) that changed between the merge base of
+    ``ref`` and HEAD: ``git diff --name-only REF...HEAD``, what a pull request touched."""
+    out = _git(root, "diff", "--name-only", "--relative", "-z", f"{ref}...HEAD", "--")
+    return sorted(p for p in out.split("\0") if p)
+
+
+def listed_files(root: Path, folder: str) -> list[str] | None:
+    """The files git tracks, or would track (untracked but not ignored), under
+    ``folder``, relative to ``root`` and sorted; None outside git (or without git)."""
+    try:
+        proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", folder],
+                              cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        return None
+    if proc.returncode != 0:
+        return None
+    return sorted({os.fsdecode(p) for p in proc.stdout.split(b"\0") if p})
+
+
 def commit_files(root: Path, sha: str) -> list[str]:
     """The paths one commit changed (relative to the repository's top)."""
     return [p for p in _git(root, "show", "--name-only", "--format=", sha).splitlines() if p]

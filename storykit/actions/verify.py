@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from storykit import git
@@ -121,7 +122,8 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
             echo.flush()
         log = project.config.log_path / f"{story.id}-verify-{phase}.log"
         result = runner.run(command, tests, marker, cwd=cwd, log_path=log, timeout=timeout,
-                            output_lines=project.config.output_lines, echo=echo, env=env)
+                            output_lines=project.config.output_lines, echo=echo, env=env,
+                            plugin=_plugin_name(paths))
     total = len(result.tests)
     if result.exit_code == 1 and result.failed:
         summary = f"{result.failed} of {total} tests fail"
@@ -130,6 +132,17 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
     else:
         summary = f"the tests did not run properly (exit code {result.exit_code})"
     return Replay(phase, sha, summary, result)
+
+
+def _plugin_name(paths: list[str]) -> str:
+    """The name the replay loads storykit's pytest plugin under.
+
+    A checkout of storykit's own history holds a ``storykit`` package that comes
+    first on the path, so the installed entry point (``storykit.runners...``) would
+    be imported from that old code and fail; the private copy is loaded instead,
+    under a name of its own (the entry point's name is blocked)."""
+    shadowed = any((Path(p) / "storykit" / "__init__.py").is_file() for p in paths)
+    return "storykit_pytest_replay" if shadowed else runner.PLUGIN_MODULE
 
 
 def _log_note(project: Project, result: runner.RunResult | None) -> str:

@@ -140,9 +140,15 @@ def project_python() -> str:
                         hint="activate the project's virtual environment, or set test_command in the config")
 
 
-def pytest_command(tests: list[str], extra: list[str], report: Path, color: bool) -> list[str]:
-    """The default command: the project's ``python -m pytest`` with storykit's plugin."""
-    command = [project_python(), "-m", "pytest", *tests, "-p", PLUGIN_MODULE, f"--storykit-report={report}"]
+def pytest_command(tests: list[str], extra: list[str], report: Path, color: bool,
+                   plugin: str = PLUGIN_MODULE) -> list[str]:
+    """The default command: the project's ``python -m pytest`` with storykit's plugin.
+
+    ``plugin`` other than ``PLUGIN_MODULE``: the private copy is loaded under that
+    name and the installed entry point is blocked (a replay of storykit's own history,
+    where the checkout's ``storykit`` package shadows the one the entry point names)."""
+    blocked = ["-p", f"no:{PLUGIN_MODULE}"] if plugin != PLUGIN_MODULE else []
+    command = [project_python(), "-m", "pytest", *tests, *blocked, "-p", plugin, f"--storykit-report={report}"]
     if color:
         command.append("--color=yes")
     return command + extra
@@ -188,11 +194,11 @@ def split_env(command: list[str]) -> tuple[dict[str, str], list[str]]:
     return env, command[index:]
 
 
-def _plugin_dir(workdir: Path) -> Path:
+def _plugin_dir(workdir: Path, plugin: str = PLUGIN_MODULE) -> Path:
     """A folder holding a copy of the plugin, for a project Python without storykit."""
     target = workdir / "plugin"
     target.mkdir()
-    shutil.copyfile(Path(__file__).with_name("pytest_plugin.py"), target / f"{PLUGIN_MODULE}.py")
+    shutil.copyfile(Path(__file__).with_name("pytest_plugin.py"), target / f"{plugin}.py")
     return target
 
 
@@ -269,6 +275,7 @@ def run(
     echo: BinaryIO | None = None,
     env: dict[str, str] | None = None,
     abort: threading.Event | None = None,
+    plugin: str = PLUGIN_MODULE,
 ) -> RunResult:
     """Run the tests; stream output to ``echo`` and ``log_path``; return the result.
 
@@ -287,9 +294,9 @@ def run(
         environment = {**os.environ, **(env or {})}
         color = bool(echo is not None and hasattr(echo, "isatty") and echo.isatty())
         if command_template is None:
-            command = pytest_command(tests, extra, report, color)
+            command = pytest_command(tests, extra, report, color, plugin)
             environment["PYTHONPATH"] = os.pathsep.join(
-                filter(None, [str(_plugin_dir(workdir)), environment.get("PYTHONPATH")]))
+                filter(None, [str(_plugin_dir(workdir, plugin)), environment.get("PYTHONPATH")]))
         else:
             assignments, command = split_env(custom_command(command_template, tests, extra, junit))
             environment.update(assignments, STORYKIT_JUNIT=str(junit))
