@@ -4,6 +4,7 @@ own git config, and a small driver for storykit (in-process and as a subprocess)
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,11 +12,25 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
+
 
 from storykit.cli.app import cli
 
+# Property tests: no deadline (a loaded machine is not a bug) and, unless a test says
+# otherwise, as many examples as hypothesis's default.
+settings.register_profile("storykit", deadline=None)
+settings.load_profile("storykit")
+
 PASSING_TEST = "def test_{name}():\n    assert True\n"
 FAILING_TEST = "def test_{name}():\n    assert False, 'not implemented'\n"
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (pyproject's addopts) means one worker per core, except when storykit runs
+    this suite for one of its own stories: its plugin reads the results in one process, so
+    that run takes none.  None: xdist's own choice."""
+    return 0 if config.getoption("storykit_report", None) else None
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +53,11 @@ def isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monkey
         monkeypatch.delenv(var, raising=False)
     # The project's `python` (on PATH) is the one running the tests: it has pytest.
     monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    # The tests' own projects run pytest with storykit's plugin, which storykit names with -p.
+    # Loading every installed pytest11 plugin too (hypothesis and xdist, there for this suite)
+    # costs a second of CPU per run.  Tests of the real default unset it (tests/e2e/test_cycle.py,
+    # and the plugin's entry point in tests/runners/test_pytest_plugin.py).
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
 @dataclass
@@ -127,37 +147,66 @@ class Project:
         path.write_text(path.read_text(encoding="utf-8").replace("- [ ]", "- [x]"), encoding="utf-8")
 
 
-@pytest.fixture
-def bare(tmp_path: Path) -> Project:
-    """A git repository with one commit, not yet a storykit project."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = Project(root)
+def _built(tmp_path_factory: pytest.TempPathFactory, build, base: Path | None = None) -> Path:  # type: ignore[no-untyped-def]
+    """A repository built once by ``build(project)`` in the tests' isolated environment,
+    from a copy of ``base`` (or from nothing), for tests to take copies of."""
+    root = tmp_path_factory.mktemp("template") / "repo"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate(tmp_path_factory, monkeypatch)
+        if base is None:
+            root.mkdir()
+        else:
+            shutil.copytree(base, root, symlinks=True)
+        build(Project(root))
+    return root
+
+
+def _initial_commit(project: Project) -> None:
     project.git("init", "-q")
     project.write("README.md", "# sample\n")
     project.git("add", "-A")
     project.git("commit", "-q", "-m", "initial")
-    return project
 
 
-@pytest.fixture
-def project(bare: Project) -> Project:
-    """A git repository with storykit initialised and committed."""
-    result = bare.run("init")
+def _storykit_init(project: Project) -> None:
+    result = project.run("init")
     assert result.exit_code == 0, result.output
-    bare.git("add", "-A")
-    bare.git("commit", "-q", "-m", "storykit init")
-    return bare
+    project.git("add", "-A")
+    project.git("commit", "-q", "-m", "storykit init")
 
 
-@pytest.fixture
-def story(project: Project) -> Project:
-    """A project holding STORY-001 (feature template, min_tests 2, tests in
-    tests/test_feature.py), committed."""
+def _one_story(project: Project) -> None:
     assert project.new().exit_code == 0
     project.git("add", "-A")
     project.git("commit", "-q", "-m", "story")
-    return project
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The repositories behind ``bare``, ``project`` and ``story``, built once per session
+    (per xdist worker): ``git init`` and ``storykit init`` cost more than a copy."""
+    bare = _built(tmp_path_factory, _initial_commit)
+    project = _built(tmp_path_factory, _storykit_init, bare)
+    return {"bare": bare, "project": project, "story": _built(tmp_path_factory, _one_story, project)}
+
+
+@pytest.fixture
+def bare(templates: dict[str, Path], tmp_path: Path) -> Project:
+    """A git repository with one commit, not yet a storykit project."""
+    return copy_of(templates["bare"], tmp_path)
+
+
+@pytest.fixture
+def project(templates: dict[str, Path], tmp_path: Path) -> Project:
+    """A git repository with storykit initialised and committed."""
+    return copy_of(templates["project"], tmp_path)
+
+
+@pytest.fixture
+def story(templates: dict[str, Path], tmp_path: Path) -> Project:
+    """A project holding STORY-001 (feature template, min_tests 2, tests in
+    tests/test_feature.py), committed."""
+    return copy_of(templates["story"], tmp_path)
 
 
 @pytest.fixture
@@ -170,23 +219,47 @@ def invoke():
 def prepared(tmp_path_factory: pytest.TempPathFactory, build) -> Path:  # type: ignore[no-untyped-def]
     """A storykit project in a git repo, built once by ``build(project)`` for a whole
     module (real test runs are the slow part); tests take copies with ``copy_of``."""
-    root = tmp_path_factory.mktemp("prepared") / "repo"
-    root.mkdir()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        isolate(tmp_path_factory, monkeypatch)
-        project = Project(root)
+
+    def steps(project: Project) -> None:
         project.git("init", "-q")
-        assert project.run("init").exit_code == 0
-        project.git("add", "-A")
-        project.git("commit", "-q", "-m", "storykit init")
+        _storykit_init(project)
         build(project)
         project.git("add", "-A")
         project.git("commit", "-q", "-m", "prepared")
-    return root
+
+    return _built(tmp_path_factory, steps)
 
 
 def copy_of(template: Path, tmp_path: Path) -> Project:
-    import shutil
-
     shutil.copytree(template, tmp_path / "repo", symlinks=True)
     return Project(tmp_path / "repo")
+
+
+def front(text: str) -> dict:
+    """A story's front matter, as data."""
+    import yaml
+
+    return yaml.safe_load(text.lstrip("\ufeff").split("---\n", 2)[1])
+
+
+# -- sample projects shared by several test files -------------------------------------------------
+
+CALC_TESTS = "from calc import add\n\n\ndef test_adds():\n    assert add(1, 2) == 3\n\n\n" \
+             "def test_zero():\n    assert add(0, 0) == 0\n"
+CALC_STUB = "def add(a, b):\n    raise NotImplementedError\n"
+CALC_IMPLEMENTATION = "def add(a, b):\n    return a + b\n"
+
+NODE_COMMAND = ("node --test --test-reporter=junit --test-reporter-destination={junit} "
+                "--test-reporter=spec --test-reporter-destination=stdout {tests}")
+MATH_TESTS = """\
+const test = require('node:test');
+const assert = require('node:assert');
+const { add, mul } = require('../math.js');
+
+test('adds', () => { assert.strictEqual(add(2, 3), 5); });
+test.describe('multiplication', () => {
+  test.it('multiplies', () => { assert.strictEqual(mul(2, 3), 6); });
+});
+"""
+NODE_STUB = "exports.add = () => { throw new Error('not implemented'); };\nexports.mul = () => 0;\n"
+NODE_IMPLEMENTATION = "exports.add = (a, b) => a + b;\nexports.mul = (a, b) => a * b;\n"

@@ -6,13 +6,11 @@ from pathlib import Path
 
 import yaml
 
-from conftest import Project
+from conftest import CALC_TESTS, Project
+from conftest import CALC_IMPLEMENTATION as IMPLEMENTATION
+from conftest import CALC_STUB as STUB
 from storykit import git
 
-CALC_TESTS = "from calc import add\n\n\ndef test_adds():\n    assert add(1, 2) == 3\n\n\n" \
-             "def test_zero():\n    assert add(0, 0) == 0\n"
-STUB = "def add(a, b):\n    raise NotImplementedError\n"
-IMPLEMENTATION = "def add(a, b):\n    return a + b\n"
 STORY = "stories/STORY-001-add-feature.md"
 
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import Project
 from storykit.story.markdown import Document
 
-SEED = Path(__file__).parent / "data" / "seed-schema-migration.md"
+SEED = Path(__file__).resolve().parents[1] / "data" / "seed-schema-migration.md"
 TAG = re.compile(r"\s*<!-- storykit:\w+ -->")
 
 
@@ -74,7 +74,7 @@ def test_every_builtin_has_the_mandatory_tdd_sections(project: Project, template
 
 
 def test_builtins_share_the_tdd_layout_rather_than_copy_it() -> None:
-    root = Path(__file__).parent.parent / "storykit" / "templates"
+    root = Path(__file__).resolve().parents[2] / "storykit" / "templates"
     for name in ("feature", "bugfix", "schema-migration"):
         text = (root / f"{name}.md.j2").read_text(encoding="utf-8")
         assert '{% extends "_story.md.j2" %}' in text

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Project
+from conftest import CALC_TESTS, MATH_TESTS, NODE_COMMAND, NODE_IMPLEMENTATION, NODE_STUB, Project
+from conftest import CALC_IMPLEMENTATION as IMPLEMENTATION
+from conftest import CALC_STUB as STUB
 from storykit import git
-from test_node_runner import IMPLEMENTATION as NODE_IMPLEMENTATION
-from test_node_runner import MATH_TESTS, NODE_COMMAND
-from test_node_runner import STUB as NODE_STUB
-from test_trailers import CALC_TESTS, IMPLEMENTATION, STUB
 
 
 def head(project: Project, ref: str = "HEAD") -> str:

@@ -11,7 +11,7 @@ import yaml
 from conftest import Project
 from storykit.actions.check import CODES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pre_commit_hooks_run_real_commands(project: Project) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from conftest import Project
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "json.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "json.md"
 STORY_KEYS = ["id", "title", "status", "path", "template", "track", "agent", "estimate", "actual",
               "dependencies", "blocks", "tests", "min_tests", "created", "started", "completed",
               "priority", "labels", "closed_as", "closed_reason", "duplicate_of"]

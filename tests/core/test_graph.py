@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
 
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import Project
 from storykit.core import graph
 
 
@@ -70,47 +67,3 @@ def test_every_reported_cycle_is_real_and_every_cycle_reported(edges: dict[int, 
     assert bool(cycles) == bool(left)
 
 
-def _set_meta(project: Project, story_id: str, **values: object) -> None:
-    path = project.story_path(story_id)
-    _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
-    meta = yaml.safe_load(front)
-    meta.update(values)
-    path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n" + body, encoding="utf-8")
-
-
-def test_tracker_shows_ready_blocked_graph_and_time(project: Project) -> None:
-    assert project.run("new", "feature", "--title", "Schema", "--tests", "tests/test_a.py",
-                       "--estimate", "1-2 hours").exit_code == 0
-    assert project.run("new", "feature", "--title", "API", "--tests", "tests/test_b.py", "--estimate", "3 hours",
-                       "--depends", "1").exit_code == 0
-    assert project.run("new", "feature", "--title", "UI", "--tests", "tests/test_c.py", "--estimate", "90 min",
-                       "--depends", "1", "--depends", "2").exit_code == 0
-    assert project.run("new", "bugfix", "--title", "Crash", "--tests", "tests/test_d.py").exit_code == 0
-    tracker = project.read("STORY_TRACKER.md")
-    assert "- Ready to start: STORY-001, STORY-004\n" in tracker
-    assert "- Blocked: STORY-002 (waits for STORY-001); STORY-003 (waits for STORY-001, STORY-002)\n" in tracker
-    assert "| All stories | 6.5–7.5 h | — |" in tracker
-    mermaid = tracker.split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert mermaid == (
-        "graph LR\n"
-        '  STORY_001["STORY-001: Schema"]\n'
-        '  STORY_002["STORY-002: API"]\n'
-        '  STORY_003["STORY-003: UI"]\n'
-        "  STORY_001 --> STORY_002\n"
-        "  STORY_001 --> STORY_003\n"
-        "  STORY_002 --> STORY_003\n"
-    )
-    # The derived Blocks line of STORY-001 names its dependents.
-    assert "**Blocks:** STORY-002, STORY-003" in project.story("STORY-001")
-
-    # Once STORY-001 is done (front matter is the tracker's only input), STORY-002 is ready.
-    _set_meta(project, "STORY-001", status="done", actual="2.5h")
-    assert project.run("tracker").exit_code == 0
-    tracker = project.read("STORY_TRACKER.md")
-    assert "- Ready to start: STORY-002, STORY-004\n" in tracker
-    assert "- Blocked: STORY-003 (waits for STORY-002)\n" in tracker
-    assert "| Done stories | 1–2 h | 2.5 h |" in tracker
-    assert re.search(r"\| ✅ Done \| 1 \|", tracker)
-    again = project.run("tracker")
-    assert "already up to date" in again.stdout
-    assert project.run("tracker", "--check").exit_code == 0

@@ -53,9 +53,3 @@ def test_done_without_validation_when_commands_are_configured_is_a_warning() -> 
                              min_tests=2, validation=True) == []
 
 
-def test_github_annotation_escaping() -> None:
-    from storykit.actions.check import Finding
-
-    finding = Finding("stories/a,b:c.md", 3, "SK101", "error", "100% broken\nsecond line")
-    assert finding.github() == "::error file=stories/a%2Cb%3Ac.md,line=3,title=SK101::100%25 broken%0Asecond line"
-    assert finding.text() == "stories/a,b:c.md:3: SK101 100% broken second line"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from conftest import Project
@@ -9,6 +10,17 @@ from conftest import Project
 
 def front(text: str) -> dict:
     return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def test_red_with_every_installed_pytest_plugin_loaded(story: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest as users run it: every installed plugin (here hypothesis, xdist) loaded
+    from its entry point beside storykit's own."""
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    story.tests_file("feature", failing=2)
+    red = story.sk("run-tests", "1")
+    assert red.exit_code == 0, red.output
+    assert "plugins: " in red.stdout and "hypothesis" in red.stdout.split("plugins: ", 1)[1].split("\n", 1)[0]
+    assert front(story.story())["runs"]["red"]["counts"] == {"failed": 2}
 
 
 def test_new_red_green_complete_commits(project: Project) -> None:

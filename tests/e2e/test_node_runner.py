@@ -7,24 +7,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import Project
-
-NODE_COMMAND = ("node --test --test-reporter=junit --test-reporter-destination={junit} "
-                "--test-reporter=spec --test-reporter-destination=stdout {tests}")
-
-MATH_TESTS = """\
-const test = require('node:test');
-const assert = require('node:assert');
-const { add, mul } = require('../math.js');
-
-test('adds', () => { assert.strictEqual(add(2, 3), 5); });
-test.describe('multiplication', () => {
-  test.it('multiplies', () => { assert.strictEqual(mul(2, 3), 6); });
-});
-"""
-STUB = "exports.add = () => { throw new Error('not implemented'); };\nexports.mul = () => 0;\n"
-IMPLEMENTATION = "exports.add = (a, b) => a + b;\nexports.mul = (a, b) => a * b;\n"
-
+from conftest import MATH_TESTS, NODE_COMMAND, Project
+from conftest import NODE_IMPLEMENTATION as IMPLEMENTATION
+from conftest import NODE_STUB as STUB
 
 def front(text: str) -> dict:
     return yaml.safe_load(text.split("---\n", 2)[1])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from storykit.runners.junit import read_junit
-from storykit.runners.runner import RunResult, custom_command, split_env
+from storykit.runners.runner import RunResult
 from storykit.core.workflow import broken_run
 
 
@@ -151,12 +151,3 @@ def test_other_runners_exit_codes_are_not_read_as_pytests() -> None:
     assert broken_run(pytest_result, None).startswith("pytest was interrupted or could not collect the tests (exit 2)")
 
 
-def test_test_command_placeholders_and_environment_words(tmp_path: Path) -> None:
-    junit = tmp_path / "j.xml"
-    command = custom_command("JEST_JUNIT_OUTPUT_FILE={junit} npx jest --ci {tests}",
-                             ["a.test.js", "b c.test.js"], ["-t", "x"], junit)
-    assert command == [f"JEST_JUNIT_OUTPUT_FILE={junit}", "npx", "jest", "--ci", "a.test.js", "b c.test.js", "-t", "x"]
-    assert split_env(command) == ({"JEST_JUNIT_OUTPUT_FILE": str(junit)},
-                                  ["npx", "jest", "--ci", "a.test.js", "b c.test.js", "-t", "x"])
-    assert custom_command("run --files={tests} --out {junit}", ["a", "b"], [], junit) == \
-        ["run", "--files=a b", "--out", str(junit)]

@@ -24,7 +24,7 @@ from storykit.story.markdown import Document, fence, replace_lines, set_field, s
 from storykit.runners.runner import RunResult, clean
 from storykit.story.model import dump_front, parse
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- strategies -------------------------------------------------------------------------------
 
