@@ -23,6 +23,7 @@ from storykit.core.rules import ERROR, WARNING
 from storykit.errors import StorykitError
 from storykit.story.outline import Outline
 from storykit.project.store import Entry, Project
+from storykit.core.workflow import CLOSED_AS as LABELS_CLOSED
 from storykit.core.workflow import LABELS
 
 # code -> what it means; docs/ci.md lists the same table.
@@ -39,11 +40,14 @@ CODES = {
     "SK302": "the file name does not start with the story's id",
     "SK401": "a dependency does not exist",
     "SK402": "dependency cycle",
+    "SK403": "depends on a story closed as wont-do or obsolete: never ready (warning)",
+    "SK404": "closed as a duplicate of a story that does not exist",
     "SK501": "the status needs a recorded failing (red) run",
     "SK502": "the status needs a passing run recorded after the failing one",
     "SK503": "done without a recorded completion (set to done by hand)",
     "SK504": "validated, or done with validation configured, without a passing validation run",
     "SK505": "not-started but runs are recorded (warning)",
+    "SK506": "closed without how or why (closed_as, closed_reason, duplicate_of)",
     "SK601": "test files changed since the recorded passing run (stale evidence)",
     "SK701": "template placeholders left in a done story (warning)",
     "SK702": "unticked items left in a done story (warning)",
@@ -125,7 +129,7 @@ class _Parsed:
         self.findings.append(Finding(self.rel, where, code, severity, message))
 
 
-_LINE_KEYS = ("id", "dependencies", "status")
+_LINE_KEYS = ("id", "dependencies", "status", "duplicate_of")
 
 
 def check(project: Project) -> Report:
@@ -336,6 +340,17 @@ def _cross_rules(project: Project, stories: list[_Parsed]) -> None:
             if dep not in by_id:
                 parsed.add("SK401", f"depends on {dep}, which does not exist; fix or remove it in 'dependencies'",
                            key="dependencies")
+                continue
+            other = by_id[dep][0].meta
+            if other.get("status") == "closed" and other.get("closed_as") in ("wont-do", "obsolete") \
+                    and parsed.meta.get("status") not in ("done", "closed"):
+                parsed.add("SK403", f"depends on {dep}, which is closed ({LABELS_CLOSED[other['closed_as']]}) and "
+                           f"will never be done; remove the dependency or close this story too",
+                           key="dependencies", severity=WARNING)
+        duplicate_of = parsed.meta.get("duplicate_of")
+        if parsed.meta.get("status") == "closed" and duplicate_of and duplicate_of not in by_id:
+            parsed.add("SK404", f"closed as a duplicate of {duplicate_of}, which does not exist; fix "
+                       f"'duplicate_of'", key="duplicate_of")
     deps, _ = graph.from_entries(stories)
     for cycle in graph.cycles(deps):
         by_id[cycle[0]][0].add("SK402", f"dependency cycle: {graph.format_cycle(cycle)}; remove one of these "

@@ -68,7 +68,8 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
                     ("Status", *regions.COMPLETION_FIELDS))
     if story.status not in ("green", "validated"):
         hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
-                "red": "make its tests pass with 'storykit run-tests' first"}[story.status]
+                "red": "make its tests pass with 'storykit run-tests' first",
+                "closed": "it is closed"}[story.status]
         raise Refused(f"{story.id} is {story.status}; only a green story can be completed", hint=hint)
     left = regions.unticked(story.body)
     if left:

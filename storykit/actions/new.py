@@ -19,7 +19,7 @@ from typing import Any
 
 from storykit import git
 from storykit.story import evidence
-from storykit.core import ids
+from storykit.core import fields, ids
 from storykit.story import regions
 from storykit.project import tracker
 from storykit.core import workflow
@@ -70,6 +70,8 @@ def new_story(
     variables: dict[str, str] | None = None,
     min_tests: int | None = None,
     dry_run: bool = False,
+    priority: str | None = None,
+    labels: list[str] | None = None,
 ) -> Created:
     """Render a new story from a template, write it, and update the tracker.
 
@@ -80,14 +82,13 @@ def new_story(
     with lock:
         project.invalidate()  # the stories as they are now, under the lock
         config = project.config
-        if not title.strip():
-            raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
+        check_title(title)
         info = get_template(template, config.templates_path)
         entries = {e.id: e for e in project.entries()}
-        dependencies = [project.parse_id(d) for d in depends or []]
-        unknown = [d for d in dependencies if d not in entries]
-        if unknown:
-            raise StorykitError(f"unknown dependency {unknown[0]}", hint="create it first, or check 'storykit list'")
+        dependencies = check_dependencies(project, depends or [], entries)
+        if priority is not None:
+            priority = fields.priority(priority)
+        label_list = fields.labels(labels or [])
         if story_id is not None:
             story_id = project.parse_id(story_id)
             if story_id in entries:
@@ -107,6 +108,8 @@ def new_story(
             "track": track or str(defaults.get("track", "[Track]")),
             "agent": agent or str(defaults.get("agent", "[Agent]")),
             "estimate": estimate or str(defaults.get("estimate", "[Time estimate]")),
+            **({"priority": priority} if priority else {}),
+            **({"labels": label_list} if label_list else {}),
             "dependencies": dependencies,
             "tests": list(tests),
             "min_tests": min_tests if min_tests is not None else int(defaults.get("min_tests", config.min_tests)),
@@ -114,6 +117,8 @@ def new_story(
         context = {
             **(variables or {}),
             **meta,
+            "priority": priority,
+            "labels": label_list,
             "dependencies_line": regions.dependencies_line(dependencies),
             "blocks": [],
             "blocks_line": regions.blocks_line([]),
@@ -136,6 +141,22 @@ def new_story(
             _refresh_blocks(project, entries[dep].path)
         tracker.write(project)
         return Created(story_id, path, text, written=True)
+
+
+def check_title(title: str) -> None:
+    """A story's title is not empty (``new``, ``set``)."""
+    if not title.strip():
+        raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
+
+
+def check_dependencies(project: Project, depends: list[str], entries: dict[str, Any] | None = None) -> list[str]:
+    """The dependencies as canonical ids, each an existing story (``new``, ``set``)."""
+    known = entries if entries is not None else {e.id: e for e in project.entries()}
+    dependencies = list(dict.fromkeys(project.parse_id(d) for d in depends))
+    unknown = [d for d in dependencies if d not in known]
+    if unknown:
+        raise StorykitError(f"unknown dependency {unknown[0]}", hint="create it first, or check 'storykit list'")
+    return dependencies
 
 
 def _refresh_blocks(project: Project, path: Path) -> None:

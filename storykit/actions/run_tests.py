@@ -48,6 +48,11 @@ def _preflight(project: Project, story: Story, force: bool) -> list[str]:
     regions.require_present(story.id, story.body)  # the exact check runs beside the tests (_Beside)
     if story.status == "done":
         raise Refused(f"{story.id} is done; its evidence is final", hint=f"see 'storykit show {story.id}'")
+    if story.status == "closed":
+        from storykit.actions.close import how
+
+        raise Refused(f"{story.id} is closed ({how(str(story.meta.get('closed_as')), story.meta.get('duplicate_of'))})",
+                      hint="nothing runs for a closed story")
     waiting = [d for d in story.meta.get("dependencies") or [] if _status_of(project, d) != "done"]
     if waiting and not force:
         raise Refused(f"{story.id} depends on {', '.join(waiting)}, not done yet",

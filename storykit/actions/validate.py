@@ -97,7 +97,7 @@ def validate(project: Project, ref: str, *, timeout: float | None = None,
     if story.status not in ("green", "validated"):
         hint = {"done": "it is done; its evidence is final", "not-started": "write failing tests and run "
                 f"'storykit run-tests {story.id}' first", "red": f"make its tests pass ('storykit run-tests "
-                f"{story.id}') first"}[story.status]
+                f"{story.id}') first", "closed": "it is closed"}[story.status]
         raise Refused(f"{story.id} is {story.status}; only a green story can be validated", hint=hint)
     to_run = commands(project, story.meta)
     if not to_run:

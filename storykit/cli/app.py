@@ -38,6 +38,8 @@ COMMANDS = {
     "verify": "storykit.cli.commands.verify:verify",
     "tick": "storykit.cli.commands.tick:tick",
     "note": "storykit.cli.commands.note:note",
+    "set": "storykit.cli.commands.set_fields:set_cmd",
+    "close": "storykit.cli.commands.close:close",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

@@ -51,20 +51,41 @@ def blocks(deps: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     return {story: sorted(users, key=id_key) for story, users in found.items()}
 
 
-def waiting(needs: Sequence[str], status: Mapping[str, str]) -> list[str]:
-    """The dependencies in ``needs`` that are not done (unknown ids are never done)."""
-    return [dep for dep in needs if status.get(dep) != "done"]
+def duplicates(entries: Iterable[_Entry]) -> dict[str, str]:
+    """id -> the story it duplicates, for each story closed as a duplicate."""
+    return {entry.id: str(entry.meta["duplicate_of"]) for entry in entries
+            if entry.meta.get("status") == "closed" and entry.meta.get("closed_as") == "duplicate"
+            and entry.meta.get("duplicate_of")}
 
 
-def ready(deps: Mapping[str, Sequence[str]], status: Mapping[str, str]) -> list[str]:
+def _done(dep: str, status: Mapping[str, str], same: Mapping[str, str] | None) -> bool:
+    """Is ``dep`` done?  A closed duplicate is as done as the story it duplicates."""
+    seen = {dep}
+    while same and dep in same and status.get(dep) == "closed":
+        dep = same[dep]
+        if dep in seen:  # duplicates of each other: neither is done
+            return False
+        seen.add(dep)
+    return status.get(dep) == "done"
+
+
+def waiting(needs: Sequence[str], status: Mapping[str, str], same: Mapping[str, str] | None = None) -> list[str]:
+    """The dependencies in ``needs`` that are not done (unknown ids are never done;
+    ``same``: closed duplicates -> the story each duplicates, see ``duplicates``)."""
+    return [dep for dep in needs if not _done(dep, status, same)]
+
+
+def ready(deps: Mapping[str, Sequence[str]], status: Mapping[str, str],
+          same: Mapping[str, str] | None = None) -> list[str]:
     """The not-started stories whose every dependency is done, sorted by id."""
-    return sorted((s for s, needs in deps.items() if status.get(s) == "not-started" and not waiting(needs, status)),
-                  key=id_key)
+    return sorted((s for s, needs in deps.items()
+                   if status.get(s) == "not-started" and not waiting(needs, status, same)), key=id_key)
 
 
-def blocked(deps: Mapping[str, Sequence[str]], status: Mapping[str, str]) -> list[tuple[str, list[str]]]:
+def blocked(deps: Mapping[str, Sequence[str]], status: Mapping[str, str],
+            same: Mapping[str, str] | None = None) -> list[tuple[str, list[str]]]:
     """(story, the dependencies it waits for) for each not-started story that must wait."""
-    found = [(s, waiting(needs, status)) for s, needs in deps.items() if status.get(s) == "not-started"]
+    found = [(s, waiting(needs, status, same)) for s, needs in deps.items() if status.get(s) == "not-started"]
     return sorted(((s, w) for s, w in found if w), key=lambda item: id_key(item[0]))
 
 

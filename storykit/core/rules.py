@@ -42,6 +42,12 @@ def evidence_problems(meta: dict[str, Any], *, min_tests: int, validation: bool)
     sid = meta.get("id")
     fix = f"run 'storykit run-tests {sid}', or restore the story from git"
     found: list[tuple[str, str, str]] = []
+    if status == "closed":  # over without being done: no test evidence needed, only how and why
+        closed_as, reason = meta.get("closed_as"), meta.get("closed_reason")
+        if not closed_as or not reason or (closed_as == "duplicate" and not meta.get("duplicate_of")):
+            found.append(("SK506", ERROR, f"status is closed but how or why is not recorded (closed_as, "
+                          f"closed_reason, duplicate_of): close it with 'storykit close {sid}'"))
+        return found
     if status == "not-started":
         if runs:
             found.append(("SK505", WARNING, f"status is not-started but runs are recorded ({', '.join(sorted(runs))}); "

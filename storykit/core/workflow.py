@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from storykit.runners.runner import RunResult
 
-STATUSES = ("not-started", "red", "green", "validated", "done")
+STATUSES = ("not-started", "red", "green", "validated", "done", "closed")
+# A closed story is over without being done ('storykit close'): how, in closed_as.
+CLOSED_AS = {"wont-do": "won't do", "duplicate": "duplicate", "obsolete": "obsolete"}
 
 LABELS = {
     "not-started": "🔴 Not Started",
@@ -23,6 +25,7 @@ LABELS = {
     "green": "🟢 Green (tests passing)",
     "validated": "🔵 Validated",
     "done": "✅ Done",
+    "closed": "⚫ Closed",
 }
 
 _EXIT_MEANING = {

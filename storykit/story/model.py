@@ -16,20 +16,24 @@ from typing import Any
 
 from storykit.errors import StorykitError
 from storykit.story.markdown import newline_of
-from storykit.core.workflow import STATUSES
+from storykit.core.workflow import CLOSED_AS, STATUSES
 
 BOM = "\ufeff"
 
 # The order keys are written in; unknown keys are kept after them (with a warning).
 KEYS = (
     "id", "title", "status", "template", "created", "track", "agent", "estimate",
+    "priority", "labels",
     "dependencies", "tests", "min_tests", "test_command", "validate", "timeout",
-    "started", "completed", "completed_by", "actual", "overrides", "runs",
+    "started", "completed", "completed_by", "actual",
+    "closed_as", "closed_reason", "duplicate_of",
+    "overrides", "runs",
 )
 REQUIRED = ("id", "title", "status", "template", "created")
-_LIST_KEYS = ("dependencies", "tests", "validate")
+_LIST_KEYS = ("dependencies", "tests", "validate", "labels")
 _STRING_KEYS = ("id", "title", "status", "template", "created", "track", "agent", "estimate",
-                "test_command", "started", "completed", "completed_by", "actual")
+                "test_command", "started", "completed", "completed_by", "actual",
+                "priority", "closed_as", "closed_reason", "duplicate_of")
 _DELIMITER = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?\Z")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # a line with its ending, as markdown-it counts
 
@@ -217,6 +221,7 @@ def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
         close = difflib.get_close_matches(status, STATUSES, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(STATUSES)}"
         found.append(MetaProblem("status", "status", f"unknown status '{status}'", hint))
+    found.extend(_field_problems(meta))
     for key in _LIST_KEYS:
         value = meta.get(key)
         if value is None:
@@ -244,6 +249,22 @@ def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
             close = difflib.get_close_matches(str(key), KEYS, n=1)
             suffix = f" (did you mean '{close[0]}'?)" if close else ""
             found.append(MetaProblem("unknown", str(key), f"unknown key '{key}' in front matter{suffix}"))
+    return found
+
+
+def _field_problems(meta: dict[str, Any]) -> list[MetaProblem]:
+    """Priority and closed_as: one of their few values (storykit.core.fields)."""
+    from storykit.core import fields
+
+    found = []
+    priority = meta.get("priority")
+    if isinstance(priority, str) and priority not in fields.PRIORITIES:
+        found.append(MetaProblem("type", "priority", f"front matter 'priority' must be one of "
+                                 f"{', '.join(fields.PRIORITIES)}, not {priority!r}", "write it as priority: p1"))
+    closed_as = meta.get("closed_as")
+    if isinstance(closed_as, str) and closed_as not in CLOSED_AS:
+        found.append(MetaProblem("type", "closed_as", f"front matter 'closed_as' must be one of "
+                                 f"{', '.join(CLOSED_AS)}, not {closed_as!r}", "'storykit close' writes it"))
     return found
 
 

@@ -31,6 +31,8 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--track", help="Track, e.g. \"A (Backend)\" (default: the template's).")
 @click.option("--agent", help="Who works on it, e.g. backend-dev (default: the template's).")
 @click.option("--estimate", help="Time estimate, e.g. \"1-2 hours\" (default: the template's).")
+@click.option("--priority", metavar="P", help="p0 (most urgent) to p3; stories without one sort last.")
+@click.option("--label", "labels", multiple=True, metavar="L", help="A label, one word, e.g. api (repeatable).")
 @click.option("--depends", multiple=True, metavar="ID", help="A story this one needs done first (repeatable).")
 @click.option("--min-tests", type=click.IntRange(min=0),
               help="Passing tests needed for green (default: the template's).")
@@ -39,7 +41,8 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 @click.pass_context
 def new(ctx: click.Context, template: str, title: str, tests: tuple[str, ...], story_id: str | None,
         track: str | None, agent: str | None, estimate: str | None, depends: tuple[str, ...],
-        min_tests: int | None, variables: tuple[str, ...], dry_run: bool) -> None:
+        min_tests: int | None, variables: tuple[str, ...], dry_run: bool, priority: str | None,
+        labels: tuple[str, ...]) -> None:
     """Create a story from TEMPLATE and add it to the tracker.
 
     Prints the new file's path.  See 'storykit templates' for the templates.
@@ -49,7 +52,8 @@ def new(ctx: click.Context, template: str, title: str, tests: tuple[str, ...], s
     project = project_from(ctx)
     created = new_story(project, template, title, tests=list(tests), story_id=story_id, track=track,
                         agent=agent, estimate=estimate, depends=list(depends), variables=_parse_vars(variables),
-                        min_tests=min_tests, dry_run=dry_run)
+                        min_tests=min_tests, dry_run=dry_run,
+                        priority=priority, labels=list(labels))
     if dry_run:
         click.echo(created.text, nl=False)
         click.echo(f"(dry run: {project.rel(created.path)} was not written)", err=True)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from storykit.cli.app import project_from
+from storykit.cli.filters import describe, filter_options
 from storykit.cli.jsonflag import json_option
 
 if TYPE_CHECKING:
@@ -15,35 +16,48 @@ if TYPE_CHECKING:
 
 @click.command("next")
 @json_option("next")
+@filter_options
 @click.pass_context
-def next_cmd(ctx: click.Context) -> None:
-    """List the stories ready to start: not started, every dependency done.
+def next_cmd(ctx: click.Context, status: str | None, label: tuple[str, ...], agent: str | None,
+             priority: list[str]) -> None:
+    """List the stories ready to start: not started, every dependency done
+    (a closed duplicate counts as the story it duplicates; a closed story is
+    never offered).
 
-    Sorted by id, one per line: id, title, track, agent, estimate.  A story
-    whose dependencies are not all done is blocked, and 'run-tests' refuses it
-    (unless --force, which is recorded in the story).
+    Sorted by priority (p0 first, none last), then id, one per line: id,
+    title, track, agent, estimate.  A story whose dependencies are not all
+    done is blocked, and 'run-tests' refuses it (unless --force, which is
+    recorded in the story).
     """
-    from storykit.core import graph
+    from storykit.core import fields, graph
     from storykit.cli import jsonout
 
     project = project_from(ctx)
     entries: dict[str, Entry] = {}
     for entry in project.entries():
         entries.setdefault(entry.id, entry)
-    deps, status = graph.from_entries(entries.values())
-    ready = graph.ready(deps, status)
-    blocked = graph.blocked(deps, status)
+    deps, statuses = graph.from_entries(entries.values())
+    same = graph.duplicates(entries.values())
+
+    def wanted(story_id: str) -> bool:
+        return fields.matches(entries[story_id].meta, status=status, labels=label, agent=agent, priorities=priority)
+
+    ready = sorted((s for s in graph.ready(deps, statuses, same) if wanted(s)),
+                   key=lambda s: fields.priority_rank(entries[s].meta))  # stable: by id within a priority
+    blocked = [(s, w) for s, w in graph.blocked(deps, statuses, same) if wanted(s)]
     if jsonout.active():
         blocks = jsonout.blocks_map(project)
         jsonout.emit("next", {
             "ready": [jsonout.story_fields(project, entries[s].path, entries[s].meta, blocks) for s in ready],
             "blocked": [{"id": s, "waits_for": w} for s, w in blocked],
+            "filter": {"status": status, "label": list(label), "agent": agent, "priority": list(priority)},
         })
         return
     if not ready:
         waiting = "; ".join(f"{s} waits for {', '.join(w)}" for s, w in blocked[:5])
         more = f"; and {len(blocked) - 5} more" if len(blocked) > 5 else ""
-        click.echo("No story is ready to start" + (f" ({waiting}{more})" if waiting else "") + ".", err=True)
+        click.echo("No story is ready to start" + describe(status, label, agent, priority)
+                   + (f" ({waiting}{more})" if waiting else "") + ".", err=True)
         return
     rows = [(s, str(entries[s].meta.get("title", "")), _plan(entries[s].meta)) for s in ready]
     width = max(len(s) for s, _, _ in rows)
