@@ -12,7 +12,8 @@ from conftest import Project
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "json.md"
 STORY_KEYS = ["id", "title", "status", "path", "template", "track", "agent", "estimate", "actual",
-              "dependencies", "blocks", "tests", "min_tests", "created", "started", "completed"]
+              "dependencies", "blocks", "tests", "min_tests", "created", "started", "completed",
+              "priority", "labels", "closed_as", "closed_reason", "duplicate_of"]
 RUN_KEYS = ["exit_code", "duration", "timed_out", "counts", "total", "passed", "failed", "tests", "collect_errors"]
 
 
@@ -43,7 +44,7 @@ def test_list_json(project: Project) -> None:
     assert result.exit_code == 0 and result.stderr == ""
     doc = parse(result.stdout)
     assert doc["kind"] == "list" and doc["ok"] is True
-    assert doc["filter"] == {"status": None}
+    assert doc["filter"] == {"status": None, "label": [], "agent": None, "priority": []}
     first, second = doc["stories"]
     assert list(first) == STORY_KEYS
     assert first["id"] == "STORY-001" and first["status"] == "not-started"
@@ -53,7 +54,8 @@ def test_list_json(project: Project) -> None:
     assert second["dependencies"] == ["STORY-001"] and second["started"] is None
 
     filtered = parse(project.run("list", "--status", "done", "--json").stdout)
-    assert filtered["filter"] == {"status": "done"} and filtered["stories"] == []
+    assert filtered["filter"] == {"status": "done", "label": [], "agent": None, "priority": []}
+    assert filtered["stories"] == []
 
 
 def test_show_json(project: Project) -> None:
@@ -69,7 +71,7 @@ def test_show_json(project: Project) -> None:
     assert list(story["runs"]) == ["red"]
     assert list(story["runs"]["red"]) == ["at", "commit", "command", "exit_code", "duration", "counts", "total", "log"]
     assert story["runs"]["red"]["counts"] == {"failed": 2} and story["runs"]["red"]["exit_code"] == 1
-    assert {"section": "Tasks", "item": "Read the code the feature touches"} in story["unticked"]
+    assert {"number": 1, "section": "Tasks", "item": "Read the code the feature touches"} in story["unticked"]
     assert story["next"] == "implement until the tests pass, then 'storykit run-tests STORY-001'"
 
 

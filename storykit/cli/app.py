@@ -40,6 +40,7 @@ COMMANDS = {
     "note": "storykit.cli.commands.note:note",
     "set": "storykit.cli.commands.set_fields:set_cmd",
     "close": "storykit.cli.commands.close:close",
+    "search": "storykit.cli.commands.search:search",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

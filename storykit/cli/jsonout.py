@@ -105,6 +105,11 @@ def story_fields(project: Project, path: Path, meta: dict[str, Any],
         "created": meta.get("created"),
         "started": meta.get("started"),
         "completed": meta.get("completed"),
+        "priority": meta.get("priority"),
+        "labels": list(meta.get("labels") or []),
+        "closed_as": meta.get("closed_as"),
+        "closed_reason": meta.get("closed_reason"),
+        "duplicate_of": meta.get("duplicate_of"),
     }
 
 

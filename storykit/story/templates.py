@@ -20,7 +20,7 @@ SUFFIX = ".md.j2"
 # a user variable, given with --var KEY=VALUE.
 STORYKIT_VARIABLES = frozenset({
     "id", "title", "status", "template", "created", "track", "agent", "estimate", "dependencies",
-    "tests", "min_tests", "dependencies_line", "blocks", "blocks_line", "status_line",
+    "tests", "min_tests", "priority", "labels", "dependencies_line", "blocks", "blocks_line", "status_line",
     "commit_message", "titles", "test_results", "completion_fields",
 })
 _META = re.compile(r"\A\{#-?\s*storykit\s*\n(.*?)-?#\}", re.S)
