@@ -96,3 +96,34 @@ def test_search_titles_bodies_and_notes(project: Project) -> None:
     assert line == "- [ ] Write tests for edge cases and invalid input"
     nothing = project.run("search", "zebra")
     assert (nothing.exit_code, nothing.stdout, nothing.stderr) == (0, "", "No story mentions 'zebra'.\n")
+
+
+def test_docs_json_describes_every_field_of_the_new_documents(story: Project) -> None:
+    import re
+    from pathlib import Path
+
+    assert story.new(title="Second", *("--priority", "p2", "--label", "api")).exit_code == 0
+    runs = [("tick", "1", "1"), ("note", "1", "hello"), ("set", "1", "labels=x"),
+            ("close", "2", "--as", "duplicate", "--reason", "same", "--of", "1"), ("search", "hello"),
+            ("list",), ("next",)]
+    docs = []
+    for args in runs:
+        result = story.run(*args, "--json")
+        assert result.exit_code == 0, result.output
+        docs.append(json.loads(result.stdout))
+    assert [d["kind"] for d in docs] == ["tick", "note", "set", "close", "search", "list", "next"]
+    text = (Path(__file__).resolve().parents[2] / "docs" / "json.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`([a-z_]+)`", text))
+
+    def keys(value: object) -> set[str]:
+        if isinstance(value, dict):
+            return set(value).union(*map(keys, value.values()))
+        if isinstance(value, list):
+            return set().union(*map(keys, value))
+        return set()
+
+    found = set().union(*map(keys, docs))
+    found -= set(docs[2]["changed"])  # the keys set, not document fields
+    assert not found - documented, sorted(found - documented)
+    for kind in ("tick", "note", "set", "close", "search"):
+        assert f"## `{kind}`" in text and f"| `{kind}` |" in text

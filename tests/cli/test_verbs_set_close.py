@@ -65,7 +65,7 @@ def test_set_refuses_what_storykit_owns_and_bad_values(story: Project) -> None:
                           "'storykit run-tests', 'storykit complete' or 'storykit close'\n",
         ("runs={}",): "Error: 'runs' is not set by hand: storykit records it from real runs\n",
         ("completed_by=me",): "Error: 'completed_by' is not set by hand: 'storykit complete' records it\n",
-        ("id=STORY-009",): "Error: 'id' is not set by hand: give the story a new id with 'storykit renumber'\n",
+        ("id=STORY-009",): "Error: 'id' is not set by hand; give the story a new id with 'storykit renumber'\n",
         ("priorty=p1",): "Error: unknown key 'priorty' (did you mean 'priority'?); the keys are title, track, "
                          "agent, estimate, priority, labels, dependencies, tests, min_tests\n",
         ("priority=urgent",): "Error: priority 'urgent' is not one of p0, p1, p2, p3 (p0 most urgent)\n",

@@ -43,6 +43,7 @@ def _texts(result: Any) -> list[str]:
 
 def test_a_session_lists_at_most_8_small_tools_and_answers_with_the_cli_documents(story: Project) -> None:
     story.tests_file("feature", failing=2)
+    expected_next = json.loads(story.run("next", "--json").stdout)
     tools, (nxt, show, tick, refused, run) = _session(story.root, [
         ("next", {}),
         ("show", {"story": "STORY-001"}),
@@ -57,7 +58,7 @@ def test_a_session_lists_at_most_8_small_tools_and_answers_with_the_cli_document
     assert size <= 8000, size
 
     assert not _is_error(nxt)
-    assert json.loads(_texts(nxt)[0]) == json.loads(story.run("next", "--json").stdout)
+    assert json.loads(_texts(nxt)[0]) == expected_next
     assert not _is_error(show)
     shown = json.loads(_texts(show)[0])
     assert shown["kind"] == "show" and shown["story"]["id"] == "STORY-001"
