@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storykit.core import ids
+from storykit.project import loading
 from storykit.project.config import Config
 from storykit.errors import StorykitError
 from storykit.story.model import Story, load, load_meta
@@ -114,7 +115,10 @@ class Project:
                 from storykit.project.cache import MetaCache
 
                 self._cache = MetaCache(self.config.state_path, self.config.stories_path)
-            found = [Entry(p, self._cache.meta(p, load_meta)) for p in self.story_files()]
+            files = self.story_files()
+            load = loading.loader(loading.load_many(self._cache.unknown(files), load_meta), load_meta,
+                                  self._cache.stamps)  # a fresh clone's stories, parsed on every core
+            found = [Entry(p, self._cache.meta(p, load)) for p in files]
             self._cache.save()
             self._entries = self.sort_entries(found)
         return self._entries
