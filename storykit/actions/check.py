@@ -142,6 +142,7 @@ def check(project: Project) -> Report:
     runs) is cached by file stamp in .storykit/cache, like the front matter of
     ``list``; what depends on other files — ids, dependencies and cycles across
     stories, test-file digests, the tracker — is checked every time."""
+    from storykit.project import loading
     from storykit.project.cache import MetaCache, paused_gc
 
     findings: list[Finding] = []
@@ -157,9 +158,13 @@ def check(project: Project) -> Report:
     cache = MetaCache(config.state_path, config.stories_path, kind="check", salt=salt)
     # Thousands of parsed front matters are acyclic; the cycle collector re-walking
     # them all on every generation-2 pass cost a quarter of the run.
+    def read(path: Path) -> dict[str, Any]:
+        return _local(project, path, folder)
+
+    load = loading.loader(loading.load_many(cache.unknown(files), read), read, cache.stamps)  # a fresh clone's
     with paused_gc():
         for path in files:
-            local = cache.meta(path, lambda p: _local(project, p, folder))
+            local = cache.meta(path, load)
             found = [Finding(*f) for f in local["findings"]]
             if not local["usable"]:
                 findings.extend(found)

@@ -119,6 +119,10 @@ class MetaCache:
             return {}
         return data["entries"]  # type: ignore[no-any-return]
 
+    def unknown(self, paths: list[Path]) -> list[Path]:
+        """The files with no entry at all (as in a fresh clone: all of them)."""
+        return [path for path in paths if path.name not in self._stored]
+
     def meta(self, path: Path, load: Callable[[Path], Meta]) -> Meta:
         """The front matter of ``path``: from the cache while the file is unchanged,
         else from ``load(path)``."""

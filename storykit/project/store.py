@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storykit.core import ids
+from storykit.project import loading
 from storykit.project.config import Config
 from storykit.errors import StorykitError
 from storykit.story.model import Story, load, load_meta
@@ -123,10 +124,13 @@ class Project:
                 from storykit.project.cache import MetaCache
 
                 self._cache = MetaCache(self.config.state_path, self.config.stories_path)
+            files = self.story_files()
+            load = loading.loader(loading.load_many(self._cache.unknown(files), load_meta), load_meta,
+                                  self._cache.stamps)  # a fresh clone's stories, parsed on every core
             found, broken = [], []
-            for path in self.story_files():
+            for path in files:
                 try:
-                    found.append(Entry(path, self._cache.meta(path, load_meta)))
+                    found.append(Entry(path, self._cache.meta(path, load)))
                 except (StorykitError, OSError) as exc:  # one bad file is one finding, never an outage
                     broken.append(Broken(path, self.relative_message(exc, path)))
             self._cache.save()

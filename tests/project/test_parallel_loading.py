@@ -1,0 +1,131 @@
+"""The first list/check after a clone parses the stories on every core, and finds
+exactly what a serial read finds (real projects of 900 stories, real subprocesses)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Project, copy_of, prepared
+
+from storykit.errors import StorykitError
+from storykit.story.model import load_meta
+
+COUNT = 900  # above the threshold of parallel reading (asserted below)
+AN_HOUR_AGO = time.time_ns() - 3600 * 10**9
+
+
+def _build(project: Project) -> None:
+    project.tests_file("feature", passing=2)
+    assert project.new().exit_code == 0
+    seed = project.story_path()
+    text = seed.read_text(encoding="utf-8")
+    statuses = ("not-started", "red", "green", "done")
+    for number in range(2, COUNT + 1):
+        sid = f"STORY-{number:03d}"
+        copy = text.replace("STORY-001", sid).replace("Add feature", f"Story number {number}")
+        copy = copy.replace("status: not-started", f"status: {statuses[number % 4]}")
+        if number % 7 == 0:
+            copy = copy.replace("dependencies: []", f"dependencies:\n- STORY-{number - 1:03d}")
+        (seed.parent / f"{sid}-story-number-{number}.md").write_text(copy, encoding="utf-8")
+    for path in seed.parent.glob("*.md"):
+        os.utime(path, ns=(AN_HOUR_AGO, AN_HOUR_AGO))  # old enough for the cache to keep
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return prepared(tmp_path_factory, _build)
+
+
+@pytest.fixture
+def many(template: Path, tmp_path: Path) -> Project:
+    project = copy_of(template, tmp_path)
+    shutil.rmtree(project.root / ".storykit" / "cache", ignore_errors=True)
+    return project
+
+
+def _cold(project: Project, *args: str):  # type: ignore[no-untyped-def]
+    shutil.rmtree(project.root / ".storykit" / "cache", ignore_errors=True)
+    return project.sk(*args)
+
+
+def test_a_cold_list_lists_what_a_serial_read_finds(many: Project) -> None:
+    cold = _cold(many, "list", "--json")
+    assert cold.exit_code == 0, cold.stderr
+    stories = json.loads(cold.stdout)["stories"]
+    assert len(stories) == COUNT
+    files = sorted((many.root / "stories").glob("*.md"))
+    serial = [load_meta(path) for path in files]
+    assert [(s["id"], s["title"], s["status"], s["dependencies"]) for s in stories] == \
+        [(m["id"], m["title"], m["status"], m["dependencies"]) for m in serial]
+    warm = many.sk("list", "--json")
+    assert warm.stdout == cold.stdout
+    assert len(list((many.root / ".storykit" / "cache").glob("front-matter-*.json"))) == 16
+
+
+def test_a_cold_tracker_is_the_warm_tracker(many: Project) -> None:
+    assert _cold(many, "tracker").exit_code == 0
+    cold = many.read("STORY_TRACKER.md")
+    (many.root / "STORY_TRACKER.md").unlink()
+    assert many.sk("tracker").exit_code == 0
+    assert many.read("STORY_TRACKER.md") == cold
+    assert f"| **Total** | **{COUNT}** |" in cold
+
+
+def test_a_cold_check_reports_what_a_warm_check_reports(many: Project) -> None:
+    bad = many.root / "stories" / "STORY-500-story-number-500.md"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("status: ", "status: [", 1), encoding="utf-8")
+    os.utime(bad, ns=(AN_HOUR_AGO, AN_HOUR_AGO))
+    cold = _cold(many, "check")
+    warm = many.sk("check")
+    assert cold.exit_code == warm.exit_code == 1
+    assert cold.stdout == warm.stdout
+    assert [line for line in cold.stdout.splitlines() if "STORY-500-" in line] == [
+        "stories/STORY-500-story-number-500.md:5: SK101 malformed YAML front matter (did not find expected ',' or "
+        "']'); fix the YAML between the two '---' lines"]
+
+
+def test_the_first_bad_story_is_the_error_a_serial_read_raises(many: Project) -> None:
+    folder = many.root / "stories"
+    for number in (300, 600):
+        bad = folder / f"STORY-{number}-story-number-{number}.md"
+        bad.write_text(bad.read_text(encoding="utf-8").replace("---\n", "", 1), encoding="utf-8")
+    with pytest.raises(StorykitError) as serial:
+        load_meta(folder / "STORY-300-story-number-300.md")
+    cold = _cold(many, "list")
+    assert cold.exit_code == 2
+    assert re.sub(r"\S*/stories/", "stories/", str(serial.value)) in cold.stderr
+    assert "STORY-600" not in cold.stderr
+
+
+def test_load_many_reads_on_every_core_what_load_meta_reads(many: Project) -> None:
+    loading = importlib.import_module("storykit.project.loading")
+    assert loading.PARALLEL_FROM < COUNT
+    files = sorted((many.root / "stories").glob("*.md"))
+    loaded = loading.load_many(files, load_meta)
+    if loading.workers() < 2:
+        assert loaded is None  # one core: read serially
+        return
+    assert loaded is not None
+    assert list(loaded) == files
+    stamps = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in files}
+    assert [stamp for stamp, _, _ in loaded.values()] == [stamps[p.name] for p in files]
+    assert [meta for _, meta, _ in loaded.values()] == [load_meta(p) for p in files]
+    assert loading.load_many(files[:10], load_meta) is None  # too few to be worth forking
+
+
+def test_a_file_changed_after_the_worker_read_it_is_read_again(many: Project) -> None:
+    loading = importlib.import_module("storykit.project.loading")
+    files = sorted((many.root / "stories").glob("*.md"))
+    loaded = loading.load_many(files, load_meta) or {}
+    changed = files[5]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Story number 6", "Renamed"), encoding="utf-8")
+    stat = changed.stat()
+    load = loading.loader(loaded, load_meta, {changed.name: (stat.st_size, stat.st_mtime_ns)})
+    assert load(changed)["title"] == "Renamed"
