@@ -41,14 +41,29 @@ def test_files(meta: dict[str, Any], run: dict[str, Any] | None = None) -> list[
     return sorted({str(p).split("::", 1)[0] for p in paths})
 
 
+def folder_files(root: Path, folder: str) -> list[str]:
+    """The files a folder in a story's ``tests`` stands for, relative to ``root``:
+    every file git tracks or would track under it (untracked but not ignored),
+    whatever the language; outside git, every file under it.  Bytecode caches never
+    count: a test run writes them, even where no .gitignore names them."""
+    from storykit import git
+
+    listed = git.listed_files(root, folder)
+    if listed is None:
+        target = root / folder
+        listed = [p.relative_to(root).as_posix() for p in target.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(target).parts[:-1])]
+    return sorted(p for p in listed if "__pycache__" not in p.split("/") and not p.endswith((".pyc", ".pyo")))
+
+
 def digest(root: Path, paths: list[str], cache: dict[Path, bytes] | None = None) -> str:
     """sha256 over the story's test files: each file's path and the sha256 of its
-    bytes (a folder stands for the ``*.py`` files under it; a missing file hashes as
+    bytes (a folder stands for its ``folder_files``; a missing file hashes as
     missing).  ``cache`` keeps each file's hash when many stories share files."""
     hasher = hashlib.sha256()
     for rel in sorted({p.split("::", 1)[0] for p in paths}):
         target = root / rel
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        files = [root / f for f in folder_files(root, rel)] if target.is_dir() else [target]
         for file in files:
             hasher.update(file.relative_to(root).as_posix().encode() + b"\0")
             hasher.update(_file_hash(file, cache) + b"\0")
