@@ -26,7 +26,7 @@ from storykit.core import workflow
 from storykit.errors import StorykitError
 from storykit.project.files import project_lock, write_text_atomic
 from storykit.project.store import Project
-from storykit.story.model import dump_front, load
+from storykit.story.model import dump_front, load, one_line_problem
 from storykit.story.templates import get as get_template
 from storykit.story.templates import render as render_template
 
@@ -83,6 +83,10 @@ def new_story(
         config = project.config
         if not title.strip():
             raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
+        for option, value in (("--title", title), ("--track", track), ("--agent", agent), ("--estimate", estimate)):
+            if value is not None and one_line_problem(value):
+                raise StorykitError(f"{option} must be one line of text, not {value!r}",
+                                    hint="put details in the story's body")
         info = get_template(template, config.templates_path)
         entries = {e.id: e for e in project.entries()}
         dependencies = [project.parse_id(d) for d in depends or []]

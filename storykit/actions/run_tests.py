@@ -47,6 +47,11 @@ def _preflight(project: Project, story: Story, force: bool) -> list[str]:
     """Checks made before any test runs; returns notes (forced overrides)."""
     regions.require_present(story.id, story.body)  # the exact check runs beside the tests (_Beside)
     require_private_dir(project.config.state_path)
+    for test in story.meta.get("tests") or []:
+        problem = evidence.path_problem(project.root, str(test))
+        if problem:
+            raise StorykitError(f"{story.id}: test path '{test}' {problem}",
+                                hint="list the story's tests as paths inside the project")
     require_writable(project.rel(story.path), story.path)
     require_writable(project.rel(project.config.tracker_path), project.config.tracker_path)
     if story.status == "done":
