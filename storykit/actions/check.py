@@ -34,6 +34,7 @@ CODES = {
     "SK104": "unknown status",
     "SK105": "unknown front-matter key (warning)",
     "SK107": "a test path is outside the project, or not a regular file or folder",
+    "SK108": "the story brings its own test_command or validate commands (warning)",
     "SK106": "git merge conflict markers in the story",
     "SK201": "a mandatory section is missing",
     "SK202": "the **Status:** line is missing",
@@ -280,6 +281,7 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
         named = f"starts with {file_id}" if file_id else "does not start with a story id"
         parsed.add("SK302", f"the file name {named} but its id is {parsed.id}; rename it to "
                    f"{parsed.id}-<title>.md (storykit finds stories by file name)", key="id")
+    _own_commands(parsed)
     validation = bool(parsed.meta.get("validate") or project.config.validate)
     min_tests = parsed.meta.get("min_tests", project.config.min_tests)
     problems = audit.evidence_problems(parsed.meta, min_tests=int(min_tests), validation=validation)
@@ -291,6 +293,20 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
     if parsed.meta.get("status") == "done":
         _done_body_rules(parsed, outline)
     return True
+
+
+def _own_commands(parsed: _Parsed) -> None:
+    """What runs is visible: a story's own commands are named, so a reviewer sees a pull
+    request that changes what 'run-tests' or 'validate' would execute."""
+    own = parsed.meta.get("test_command")
+    if own:
+        parsed.add("SK108", f"{parsed.id} brings its own test_command ({own}): 'storykit run-tests' runs it in a "
+                   "shell; review it", key="test_command", severity=WARNING)
+    commands = parsed.meta.get("validate")
+    if commands:
+        parsed.add("SK108", f"{parsed.id} brings its own validate commands ({'; '.join(map(str, commands))}): "
+                   "'storykit validate' and 'storykit complete' run them in a shell; review them", key="validate",
+                   severity=WARNING)
 
 
 def _path_rule(project: Project, parsed: _Parsed) -> None:

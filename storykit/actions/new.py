@@ -26,7 +26,7 @@ from storykit.core import workflow
 from storykit.errors import StorykitError
 from storykit.project.files import project_lock, write_text_atomic
 from storykit.project.store import Project
-from storykit.story.model import dump_front, load
+from storykit.story.model import dump_front, load, one_line_problem
 from storykit.story.templates import get as get_template
 from storykit.story.templates import render as render_template
 
@@ -84,6 +84,8 @@ def new_story(
         project.invalidate()  # the stories as they are now, under the lock
         config = project.config
         check_title(title)
+        for option, value in (("--title", title), ("--track", track), ("--agent", agent), ("--estimate", estimate)):
+            check_one_line(option, value)
         info = get_template(template, config.templates_path)
         entries = {e.id: e for e in project.entries()}
         dependencies = check_dependencies(project, depends or [], entries)
@@ -145,9 +147,16 @@ def new_story(
 
 
 def check_title(title: str) -> None:
-    """A story's title is not empty (``new``, ``set``)."""
+    """A story's title is not empty and is one line (``new``, ``set``)."""
     if not title.strip():
         raise StorykitError("the title is empty", hint="pass --title \"What the story delivers\"")
+    check_one_line("--title", title)
+
+
+def check_one_line(option: str, value: str | None) -> None:
+    """Header fields are one line: a line break would let a value forge a ``**Status:**`` line."""
+    if value is not None and one_line_problem(value):
+        raise StorykitError(f"{option} must be one line of text, not {value!r}", hint="put details in the story's body")
 
 
 def check_dependencies(project: Project, depends: list[str], entries: dict[str, Any] | None = None) -> list[str]:

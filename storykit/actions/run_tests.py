@@ -47,6 +47,11 @@ def _preflight(project: Project, story: Story, force: bool) -> list[str]:
     """Checks made before any test runs; returns notes (forced overrides)."""
     regions.require_present(story.id, story.body)  # the exact check runs beside the tests (_Beside)
     require_private_dir(project.config.state_path)
+    for test in story.meta.get("tests") or []:
+        problem = evidence.path_problem(project.root, str(test))
+        if problem:
+            raise StorykitError(f"{story.id}: test path '{test}' {problem}",
+                                hint="list the story's tests as paths inside the project")
     require_writable(project.rel(story.path), story.path)
     require_writable(project.rel(project.config.tracker_path), project.config.tracker_path)
     if story.status == "done":
@@ -116,6 +121,18 @@ def _log_path(project: Project, story_id: str, phase: str) -> Path:
     return project.config.log_path / f"{story_id}-{phase}.log"
 
 
+def shown_command(project: Project, story: Story, extra: list[str] | None = None) -> str:
+    """The command a story's run executes, as ``show`` prints it and the run records it."""
+    command, tests, marker = _test_args(project, story)
+    shown = command or "python -m pytest {tests}"
+    shown = shown.replace("{tests}", " ".join(tests) if tests else "").replace("{junit}", "<junit.xml>").strip()
+    if marker:
+        shown += " " + " ".join(marker)
+    if extra:
+        shown += " " + " ".join(extra)
+    return shown
+
+
 def execute(project: Project, story: Story, extra: list[str], timeout: float | None,
             echo: BinaryIO | None, abort: threading.Event | None = None) -> tuple[runner.RunResult, str]:
     """Run a story's tests; returns the result and the command as shown in the story."""
@@ -124,13 +141,7 @@ def execute(project: Project, story: Story, extra: list[str], timeout: float | N
     result = runner.run(command, tests, marker + list(extra), cwd=project.root,
                         log_path=_log_path(project, story.id, "latest"), timeout=timeout,
                         output_lines=project.config.output_lines, echo=echo, abort=abort)
-    shown = command or "python -m pytest {tests}"
-    shown = shown.replace("{tests}", " ".join(tests) if tests else "").replace("{junit}", "<junit.xml>").strip()
-    if marker:
-        shown += " " + " ".join(marker)
-    if extra:
-        shown += " " + " ".join(extra)
-    return result, shown
+    return result, shown_command(project, story, extra)
 
 
 def keep_log(project: Project, story_id: str, phase: str, result: runner.RunResult | None = None) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storykit.actions.edit import edit
-from storykit.actions.new import check_dependencies, check_title
+from storykit.actions.new import check_dependencies, check_one_line, check_title
 from storykit.core import fields
 from storykit.errors import Refused, StorykitError
 from storykit.story import regions
@@ -83,6 +83,8 @@ def parse_pairs(pairs: list[str]) -> dict[str, str]:
 
 def _value(project: Project, story_id: str, key: str, raw: str) -> Any:
     """The value as the front matter holds it (None: remove the key), checked as new checks it."""
+    if key in ("track", "agent", "estimate"):
+        check_one_line(key, raw)
     if key == "title":
         check_title(raw)
         return raw.strip()

@@ -7,6 +7,7 @@ import re
 from storykit.errors import StorykitError
 
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
+MAX_DIGITS = 9
 
 
 def format_id(number: int, prefix: str = "STORY-", width: int = 3) -> str:
@@ -25,6 +26,11 @@ def parse_id(text: str, prefix: str = "STORY-", width: int = 3) -> str:
     if not digits.isdigit() or not digits.isascii():
         raise StorykitError(
             f"'{text}' is not a story id",
+            hint=f"use {format_id(1, prefix, width)}, {1:0{width}d} or 1",
+        )
+    if len(digits.lstrip("0")) > MAX_DIGITS:  # else one typo makes every later id 10^23 + 1
+        raise StorykitError(
+            f"'{text}' is not a story id (at most {MAX_DIGITS} digits)",
             hint=f"use {format_id(1, prefix, width)}, {1:0{width}d} or 1",
         )
     return format_id(int(digits), prefix, width)

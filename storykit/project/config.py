@@ -7,6 +7,7 @@ holds a ``storykit.toml`` or a pyproject.toml with a ``[tool.storykit]`` table.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -84,10 +85,14 @@ def find_root(start: Path) -> tuple[Path, Path] | None:
     """The project root and its config file, searching ``start`` and its parents."""
     for directory in (start, *start.parents):
         candidate = directory / STORYKIT_TOML
-        if candidate.is_file():
-            return directory, candidate
         pyproject = directory / PYPROJECT
-        if pyproject.is_file() and _has_storykit_table(pyproject):
+        in_pyproject = pyproject.is_file() and _has_storykit_table(pyproject)
+        if candidate.is_file():
+            if in_pyproject:  # one source of config: neither silently wins
+                raise StorykitError(f"both {STORYKIT_TOML} and [tool.storykit] in {PYPROJECT} configure storykit",
+                                    hint="keep one of them")
+            return directory, candidate
+        if in_pyproject:
             return directory, pyproject
     return None
 
@@ -103,6 +108,11 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise StorykitError(f"{path.name}: invalid TOML ({exc})", hint="fix the file and run again") from None
+
+
+def parse_toml(path: Path, text: str) -> dict[str, Any]:
+    """A TOML file's data; invalid TOML is one line naming the file (exit 2)."""
+    return _parse(path, text)
 
 
 def load(start: Path | None = None) -> Config:
@@ -140,6 +150,15 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
                 hint="fix it in the [tool.storykit] table",
             )
         values[name] = value
+    for key in _PATH_KEYS:
+        if key in values:
+            _require_inside(where, root, key, values[key])
+    prefix = values.get("id_prefix", "STORY-")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{0,32}", prefix):
+        raise StorykitError(f"{where}: storykit setting 'id_prefix' ('{prefix}') may hold only letters, digits, "
+                            "'-' and '_'", hint="fix it in the config")
+    if values.get("id_width", 3) > 9:
+        raise StorykitError(f"{where}: storykit setting 'id_width' must be at most 9 (ids have at most 9 digits)")
     if "validate" in values:
         if not all(isinstance(c, str) for c in values["validate"]):
             raise StorykitError(f"{where}: storykit setting 'validate' must be a list of command strings")
@@ -149,6 +168,33 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
     if "timeout" in values and not 0 < values["timeout"] < float("inf"):  # also refuses nan
         raise StorykitError(f"{where}: storykit setting 'timeout' must be a positive number of seconds")
     return Config(root=root, source=source, **values)
+
+
+_PATH_KEYS = ("stories_dir", "templates_dir", "tracker", "log_dir")
+
+
+def _require_inside(where: str, root: Path, key: str, value: str) -> None:
+    """A config path must name something inside the project: storykit writes there."""
+    import os
+
+    what = None
+    if not value.strip():
+        what = "is empty"
+    elif any(c in value for c in "\0\n\r") or os.path.isabs(value) or value.startswith(("/", "\\")):
+        what = "leaves the project"
+    else:
+        target = os.path.normpath(value)
+        if target == ".." or target.startswith(("../", "..\\")) or (key == "tracker" and target == "."):
+            what = "leaves the project" if target != "." else "is not a file"
+        else:
+            try:
+                if not (root / value).resolve().is_relative_to(root.resolve()):
+                    what = "leaves the project"  # through a symlink
+            except (OSError, RuntimeError):
+                what = "leaves the project"
+    if what:
+        raise StorykitError(f"{where}: storykit setting '{key}' ('{value}') {what}",
+                            hint="give a path relative to the project root, inside it")
 
 
 def settings_help() -> list[tuple[str, str, Any]]:

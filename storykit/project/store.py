@@ -81,6 +81,18 @@ class Project:
             files.append(path)
         return files
 
+    def test_path(self, typed: str, base: Path) -> str:
+        """A test path (or node id) as typed in ``base`` (the user's working directory),
+        stored relative to the project root with '/'; outside the project is refused."""
+        path, sep, node = typed.partition("::")
+        target = Path(path) if os.path.isabs(path) else base / path
+        try:
+            rel = target.resolve().relative_to(self.root.resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            raise StorykitError(f"--tests '{typed}' is outside the project ({self.root})",
+                                hint="give a test path inside it") from None
+        return rel + sep + node
+
     def parse_id(self, text: str) -> str:
         return ids.parse_id(text, self.config.id_prefix, self.config.id_width)
 

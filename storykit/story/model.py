@@ -31,6 +31,8 @@ KEYS = (
     "overrides", "runs",
 )
 REQUIRED = ("id", "title", "status", "template", "created")
+ONE_LINE_KEYS = ("title", "track", "agent", "estimate")  # shown in header lines and table cells
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LIST_KEYS = ("dependencies", "tests", "validate", "labels")
 _STRING_KEYS = ("id", "title", "status", "template", "created", "track", "agent", "estimate",
                 "test_command", "started", "completed", "completed_by", "actual",
@@ -277,6 +279,14 @@ def _closing(data: bytes, start: int) -> int | None:
         at = found + 1
 
 
+def one_line_problem(text: str) -> bool:
+    """True when ``text`` is not one line of printable text: a line break (any that
+    ``str.splitlines`` knows) would let a title forge a ``**Status:**`` line."""
+    import unicodedata
+
+    return any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in text)
+
+
 @dataclass(frozen=True)
 class MetaProblem:
     """One thing wrong with a story's front matter; ``key`` locates it."""
@@ -311,6 +321,16 @@ def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
             found.append(MetaProblem("type", key,
                                      f"front matter '{key}' must be text, not {type(value).__name__} ({value!r})",
                                      f"write it as {key}: \"...\""))
+    story_id = meta.get("id")
+    if isinstance(story_id, str) and story_id and not _ID.fullmatch(story_id):
+        # An id names files (logs, the story's own name): never a path.
+        found.append(MetaProblem("type", "id", f"front matter 'id' must be a story id such as STORY-001, "
+                                 f"not {story_id!r}", "give it the id its file name starts with"))
+    for key in ONE_LINE_KEYS:
+        value = meta.get(key)
+        if isinstance(value, str) and one_line_problem(value):
+            found.append(MetaProblem("type", key, f"front matter '{key}' must be one line of text, not {value!r}",
+                                     "put details in the story's body"))
     status = meta.get("status")
     if isinstance(status, str) and status and status not in STATUSES:
         close = difflib.get_close_matches(status, STATUSES, n=1)

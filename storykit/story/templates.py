@@ -98,8 +98,11 @@ def get(name: str, project_dir: Path | None) -> TemplateInfo:
 
 def _environment(project_dir: Path | None) -> Any:
     import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
-    return jinja2.Environment(
+    # The sandbox: a project's templates come from its repository (a pull request), and
+    # rendering one (even under --dry-run) must never reach Python internals or a shell.
+    return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in _search_path(project_dir)]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -128,6 +131,7 @@ def variables(info: TemplateInfo, project_dir: Path | None) -> list[str]:
 def render(info: TemplateInfo, project_dir: Path | None, context: dict[str, Any]) -> str:
     """Render a template; missing variables and syntax errors become one clear line."""
     import jinja2
+    from jinja2.sandbox import SecurityError
 
     missing = [var for var in info.required if context.get(var) in (None, "")]
     if missing:
@@ -153,3 +157,6 @@ def render(info: TemplateInfo, project_dir: Path | None, context: dict[str, Any]
         ) from None
     except jinja2.TemplateNotFound as exc:
         raise StorykitError(f"template '{info.name}' includes '{exc.name}', which does not exist") from None
+    except SecurityError as exc:
+        raise StorykitError(f"template '{info.name}' did something the sandbox forbids ({exc})",
+                            hint="a template may only render text: remove that expression") from None

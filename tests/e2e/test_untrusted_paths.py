@@ -31,9 +31,11 @@ def refused(project: Project, *args: str, message: str, code: int = 2, cwd: Path
 
 
 def set_config(project: Project, line: str) -> None:
+    """Set one key of [tool.storykit], the file's last table (replacing the key's line if there is one)."""
     path = project.root / "pyproject.toml"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    path.write_text(text + line + "\n", encoding="utf-8")
+    key = line.split(" = ", 1)[0]
+    kept = [old for old in path.read_text(encoding="utf-8").splitlines() if not old.startswith(f"{key} = ")]
+    path.write_text("\n".join(kept + [line]) + "\n", encoding="utf-8")
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ def _setup(root: Path) -> list[str]:
         pyproject = root / config_mod.PYPROJECT
         if pyproject.is_file():
             text = pyproject.read_bytes().decode("utf-8")  # not read_text: it would turn CRLF into LF
+            config_mod.parse_toml(pyproject, text)  # refuse an invalid file before appending to it
             newline = "\r\n" if "\r\n" in text else "\n"
             if not text or text.endswith(("\n\n", "\r\n\r\n")):
                 sep = ""

@@ -49,8 +49,12 @@ def new(ctx: click.Context, template: str, title: str, tests: tuple[str, ...], s
     """
     from storykit.actions.new import new_story
 
+    from pathlib import Path
+
     project = project_from(ctx)
-    created = new_story(project, template, title, tests=list(tests), story_id=story_id, track=track,
+    base = ctx.find_root().obj.get("directory") or Path.cwd()  # where the user typed the paths
+    typed = [project.test_path(t, Path(base)) for t in tests]
+    created = new_story(project, template, title, tests=typed, story_id=story_id, track=track,
                         agent=agent, estimate=estimate, depends=list(depends), variables=_parse_vars(variables),
                         min_tests=min_tests, dry_run=dry_run,
                         priority=priority, labels=list(labels))

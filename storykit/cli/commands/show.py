@@ -28,6 +28,7 @@ def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
         f"  Blocks:       {regions.blocks_line(project.blocks(story.id))}",
         f"  Tests:        {', '.join(meta.get('tests') or []) or 'marked @pytest.mark.story(' + story.id + ')'}"
         f" (at least {meta.get('min_tests', project.config.min_tests)} to pass)",
+        f"  Command:      {_command(project, story)}",
     ]
     for phase in ("red", "green", "validate", "final"):
         run = story.runs.get(phase)
@@ -51,6 +52,18 @@ def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
             lines.append("  Unticked items: none")
     lines.append(f"  Next:         {_next_step(story.id, story.status)}")
     return lines
+
+
+def _command(project, story) -> str:  # type: ignore[no-untyped-def]
+    """The exact command 'run-tests' will execute (the string it records), and whose it is."""
+    from storykit.actions.run_tests import shown_command
+    from storykit.errors import StorykitError
+
+    try:
+        shown = shown_command(project, story)
+    except StorykitError as exc:  # a custom test_command with no tests listed
+        return f"none: {exc}"
+    return shown + (" (the story's own test_command)" if story.meta.get("test_command") else "")
 
 
 def _next_step(story_id: str, status: str) -> str:
