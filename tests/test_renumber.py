@@ -127,8 +127,9 @@ def test_a_failed_write_leaves_every_file_as_it_was(chain: Project, monkeypatch)
     before = chain.snapshot()
     monkeypatch.setattr(tracker, "write", broken)
     result = chain.run("renumber", "1", "7")
-    assert result.exit_code == 70  # an unexpected error, reported in one line
-    assert "disk full" in result.stderr
+    assert result.exit_code == 2  # the save transaction names the file it could not write, in one line
+    assert result.stderr == ("Error: cannot write STORY_TRACKER.md: disk full; nothing was changed: "
+                             "fix that and run again\n")
     assert chain.snapshot() == before
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storykit.core.settings import resolve
 from storykit.core import rules as audit
 from storykit.story import evidence
 from storykit.core import graph
@@ -267,8 +268,8 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
         parsed.add("SK302", f"the file name {named} but its id is {parsed.id}; rename it to "
                    f"{parsed.id}-<title>.md (storykit finds stories by file name)", key="id")
     validation = bool(parsed.meta.get("validate") or project.config.validate)
-    min_tests = parsed.meta.get("min_tests", project.config.min_tests)
-    problems = audit.evidence_problems(parsed.meta, min_tests=int(min_tests), validation=validation)
+    min_tests = resolve(parsed.meta, project.config).min_tests
+    problems = audit.evidence_problems(parsed.meta, min_tests=min_tests, validation=validation)
     for code, severity, message in problems:
         parsed.add(code, message, key="status", severity=severity)
     if any(severity == ERROR for _, severity, _ in problems):

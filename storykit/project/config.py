@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -149,12 +149,6 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
     if "timeout" in values and not 0 < values["timeout"] < float("inf"):  # also refuses nan
         raise StorykitError(f"{where}: storykit setting 'timeout' must be a positive number of seconds")
     return Config(root=root, source=source, **values)
-
-
-def settings_help() -> list[tuple[str, str, Any]]:
-    """(key, description, default) for each setting, in declaration order."""
-    defaults = {f.name: f.default for f in fields(Config)}
-    return [(key, desc, defaults[key]) for key, (_, desc) in _SETTINGS.items()]
 
 
 def default_table() -> str:

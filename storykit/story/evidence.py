@@ -9,7 +9,7 @@ not change, so moving to green leaves the red evidence byte for byte.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ from storykit.story.markdown import Document, code_span, fence
 from storykit.core.workflow import percent
 
 if TYPE_CHECKING:
-    from storykit.runners.runner import RunResult
+    from storykit.runners.result import RunResult
 
 SECTION = "Test Results"
 OUTPUT_PHASES = ("red", "green", "validate")
@@ -27,6 +27,12 @@ _WHY_ROWS = 15
 def now() -> str:
     """The current time as stored in run records: UTC, to the second."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def today() -> str:
+    """Today's date as written in a story (``created``, ``Last Updated``): the local
+    date, as the person at the keyboard reads it.  storykit's one other clock is ``now``."""
+    return date.today().isoformat()
 
 
 def shown_time(stamp: str | None) -> str:

@@ -20,7 +20,7 @@ def list_stories(ctx: click.Context, status: str | None) -> None:
     project = project_from(ctx)
     entries = [e for e in project.entries() if status is None or e.meta.get("status") == status]
     if jsonout.active():
-        blocks = jsonout.blocks_map(project)
+        blocks = project.blocks_map()
         jsonout.emit("list", {"filter": {"status": status},
                               "stories": [jsonout.story_fields(project, e.path, e.meta, blocks) for e in entries]})
         return

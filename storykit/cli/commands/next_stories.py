@@ -34,7 +34,7 @@ def next_cmd(ctx: click.Context) -> None:
     ready = graph.ready(deps, status)
     blocked = graph.blocked(deps, status)
     if jsonout.active():
-        blocks = jsonout.blocks_map(project)
+        blocks = project.blocks_map()
         jsonout.emit("next", {
             "ready": [jsonout.story_fields(project, entries[s].path, entries[s].meta, blocks) for s in ready],
             "blocked": [{"id": s, "waits_for": w} for s, w in blocked],

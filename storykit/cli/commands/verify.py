@@ -30,6 +30,7 @@ def verify(ctx: click.Context, story: str, timeout: float | None, verbose: bool)
     on stderr and exit 1.
     """
     from storykit.actions.verify import describe, verify as replay
+    from storykit.errors import Refused
 
     project = project_from(ctx)
     check = replay(project, story, timeout=timeout, echo=sys.stdout.buffer if verbose else None)
@@ -39,7 +40,8 @@ def verify(ctx: click.Context, story: str, timeout: float | None, verbose: bool)
     if check.problems:
         for problem in check.problems:
             click.echo(f"Problem: {check.story_id}: {problem}", err=True)
-        click.echo(f"Refused: {check.story_id}'s evidence does not replay ({len(check.problems)} problem(s))", err=True)
-        ctx.exit(1)
+        # The one refusal channel: the boundary prints "Refused: ..." and exits 1.
+        raise Refused(f"{check.story_id}'s evidence does not replay ({len(check.problems)} problem(s))",
+                      story=check.story_id)
     click.echo(f"storykit: {check.story_id}'s evidence replays: its tests fail at the red commit and pass "
                f"at the completion commit")
