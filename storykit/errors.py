@@ -1,13 +1,16 @@
 """The few exceptions storykit raises, each carrying its exit code.
 
-Core modules raise these; only the CLI boundary (``storykit.cli.app``) turns them into
-one line on stderr and an exit code.  A refused transition is not an error of the
-user's input but of the workflow, hence the two codes.
+Every layer raises these and none prints them: the CLI's error boundary
+(``storykit.cli.app.run``) turns each into one line on stderr (and, under
+``--json``, one ``error`` document) and its exit code.  A refused transition is not
+an error of the user's input but of the workflow, hence the two codes.  A refusal
+that comes after a test run carries that run, so the boundary can show it.
 """
 
 from __future__ import annotations
 
-EXIT_OK = 0
+from typing import Any
+
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
@@ -27,9 +30,20 @@ class StorykitError(Exception):
 
 
 class Refused(StorykitError):
-    """The workflow refused a transition; nothing was changed (exit 1)."""
+    """The workflow refused a transition; nothing was changed (exit 1).
+
+    ``story`` is the story refused, ``log`` the full log kept of the run that was
+    refused and ``run`` that run (a RunResult), when the refusal came after one.
+    """
 
     exit_code = EXIT_REFUSED
+
+    def __init__(self, message: str, *, hint: str | None = None, story: str | None = None,
+                 log: str | None = None, run: Any = None) -> None:
+        super().__init__(message, hint=hint)
+        self.story = story
+        self.log = log
+        self.run = run
 
 
 class GitError(StorykitError):

@@ -370,3 +370,44 @@ def worktree(root: Path, sha: str) -> Iterator[Path]:
         _git(top, "worktree", "remove", "--force", str(path), check=False)
         shutil.rmtree(holder, ignore_errors=True)
         _git(top, "worktree", "prune", check=False)
+
+
+# -- the save transaction's undo: HEAD and the index as they were ------------------------
+
+@dataclass(frozen=True)
+class IndexState:
+    """HEAD and the index file's exact bytes, taken before storykit commits."""
+
+    top: Path
+    head: str | None
+    index: Path
+    data: bytes | None
+
+
+def index_state(root: Path) -> IndexState | None:
+    """HEAD and the index as they are now; None outside git."""
+    top = toplevel(root)
+    if top is None:
+        return None
+    index = Path(_git(top, "rev-parse", "--path-format=absolute", "--git-path", "index").strip())
+    try:
+        data: bytes | None = index.read_bytes()
+    except FileNotFoundError:
+        data = None
+    return IndexState(top, head(top), index, data)
+
+
+def restore_index_state(state: IndexState) -> None:
+    """Put HEAD's branch and the index back as ``state`` found them (a commit made
+    since is dropped from the branch, as ``git reset --soft`` would; its objects stay)."""
+    if head(state.top) != state.head:
+        if state.head is None:
+            _git(state.top, "update-ref", "-d", "HEAD")
+        else:
+            _git(state.top, "update-ref", "HEAD", state.head)
+    if state.data is None:
+        state.index.unlink(missing_ok=True)
+    elif not state.index.exists() or state.index.read_bytes() != state.data:
+        spare = state.index.with_name(f"{state.index.name}.storykit-restore")
+        spare.write_bytes(state.data)
+        os.replace(spare, state.index)

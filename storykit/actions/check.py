@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storykit.core.settings import resolve
 from storykit.core import rules as audit
 from storykit.story import evidence
 from storykit.core import graph
@@ -283,8 +284,8 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
                    f"{parsed.id}-<title>.md (storykit finds stories by file name)", key="id")
     _own_commands(parsed)
     validation = bool(parsed.meta.get("validate") or project.config.validate)
-    min_tests = parsed.meta.get("min_tests", project.config.min_tests)
-    problems = audit.evidence_problems(parsed.meta, min_tests=int(min_tests), validation=validation)
+    min_tests = resolve(parsed.meta, project.config).min_tests
+    problems = audit.evidence_problems(parsed.meta, min_tests=min_tests, validation=validation)
     problems += audit.ownership_problems(parsed.meta)
     for code, severity, message in problems:
         parsed.add(code, message, key="status", severity=severity)

@@ -1,4 +1,10 @@
-"""complete: re-run a green story's tests, check it, record completion, commit."""
+"""complete: re-run a green story's tests, check it, record completion, commit.
+
+Load the story and resolve its settings -> check it may be completed (green, every
+box ticked, a commit possible) -> re-run its tests -> ask the workflow whether the
+run is a pass -> validate a green story that has validation commands -> render the
+completion -> save it in one transaction (story, tracker, commit).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from storykit import git
-from storykit.story import evidence
-from storykit.story import regions
-from storykit.project import tracker
+from storykit.actions import save
+from storykit.actions.new import commit_message
+from storykit.actions.run_tests import execute, keep_log, load_warning
 from storykit.core import workflow
+from storykit.core.settings import resolve
 from storykit.errors import Refused, StorykitError
-from storykit.project.files import (project_lock, require_private_dir, require_writable, write_atomic,
-                                    write_text_atomic)
-from storykit.actions.new import commit_message, today
+from storykit.project.files import require_private_dir
 from storykit.project.store import Project
+from storykit.story import evidence, regions
 from storykit.story.model import Story
-from storykit.actions.run_tests import execute, keep_log, load_warning, reload
 
 if TYPE_CHECKING:
     from storykit.actions.validate import ValidationRun
@@ -34,7 +39,6 @@ class Completed:
     commit_summary: str = ""
     not_committed: str | None = None
     notes: list[str] = field(default_factory=list)
-
 
 
 def _elapsed(started: str | None, finished: str) -> str | None:
@@ -63,53 +67,28 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
              commit: bool = True, extra: list[str] | None = None, timeout: float | None = None,
              echo: BinaryIO | None = None, warn: Callable[[str], None] | None = None) -> Completed:
     """Re-run the tests, check the story, record completion, and commit."""
-    path = project.find(ref)
-    story = load_warning(path, warn)
-    regions.require(story.id, story.body, (evidence.SECTION, *regions.CHECKED_SECTIONS),
-                    ("Status", *regions.COMPLETION_FIELDS))
-    if story.status not in ("green", "validated"):
-        hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
-                "red": "make its tests pass with 'storykit run-tests' first",
-                "closed": "it is closed"}[story.status]
-        raise Refused(f"{story.id} is {story.status}; only a green story can be completed", hint=hint)
-    require_private_dir(project.config.state_path)
-    require_writable(project.rel(path), path)
-    require_writable(project.rel(project.config.tracker_path), project.config.tracker_path)
-    left = regions.unticked(story.body)
-    if left:
-        listed = "; ".join(f"{section}: {item}" for section, item in left[:5])
-        more = f" (and {len(left) - 5} more)" if len(left) > 5 else ""
-        raise Refused(f"{story.id} has {len(left)} unticked item(s): {listed}{more}",
-                      hint="tick them ('- [x]') or delete what does not apply")
-    blocker = None
-    if commit:
-        blocker = git.commit_blockers(project.root)
-        if blocker and blocker != "not a git repository":
-            raise Refused(f"cannot commit {story.id}: {blocker}", hint="or pass --no-commit")
-    result, shown = execute(project, story, extra or [], timeout, echo)
-    timeout_used = timeout or story.meta.get("timeout") or project.config.timeout
+    story = load_warning(project.find(ref), warn)
+    settings = resolve(story.meta, project.config, timeout=timeout)
+    blocker = _may_complete(project, story, commit)
+    result, shown = execute(project, story, extra or [], settings.timeout, echo)
     problem = workflow.pass_problem(
-        story.id, result, timeout=timeout_used, min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
-        allow_skips=project.config.allow_skips, red_tests=(story.runs.get("red") or {}).get("tests"))
+        story.id, result, timeout=settings.timeout, min_tests=settings.min_tests,
+        allow_skips=settings.allow_skips, red_tests=(story.runs.get("red") or {}).get("tests"))
     if problem:
-        keep_log(project, story.id, "refused")
-        raise Refused(f"{story.id} not completed: {problem}")
+        raise Refused(f"{story.id} not completed: {problem}", story=story.id,
+                      log=keep_log(project, story.id, "refused"), run=result)
     log = keep_log(project, story.id, "final")
-    validated = _validate_for_complete(project, story, timeout, echo)
+    validated = _validate_for_complete(project, story, settings.timeout, echo)
     tested = evidence.test_files(story.meta, story.runs.get("green"))
     final = evidence.record(result, commit=git.head(project.root), tree=None,
                             digest_value=evidence.digest(project.root, tested), log=log, command=shown)
     final.pop("tree")
     final.pop("tests")  # the green run holds them; the final run only confirms the counts
     will_commit = commit and blocker is None
-    with project_lock(project.config.state_path):
-        project.invalidate()  # other stories may have changed while the tests ran
-        fresh = reload(project, path)
-        if fresh.status != story.status or fresh.runs != story.runs:
-            raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})", hint="run complete again")
-        original_story = path.read_bytes()
-        tracker_path = project.config.tracker_path
-        original_tracker = tracker_path.read_bytes() if tracker_path.exists() else None
+    sha = None
+    summary = ""
+    with save.transaction(project) as tx:
+        fresh = tx.reload(story, during="its tests ran", again="run complete again")
         meta = fresh.meta
         meta["runs"] = {**(meta.get("runs") or {}), **({"validate": validated.record} if validated else {}),
                         "final": final}
@@ -122,30 +101,47 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         phases = ("red", "green") + (("validated",) if "validate" in meta["runs"] else ()) + ("done",) \
             + (("commit",) if will_commit else ())
         body = regions.tick_tagged(body, phases)
-        body = regions.set_completion(fresh.id, body, {"Last Updated": today(),
+        body = regions.set_completion(fresh.id, body, {"Last Updated": evidence.today(),
                                                        "Completed By": meta["completed_by"],
                                                        "Actual Time": meta["actual"]})
         fresh.meta, fresh.body = meta, body
-        write_text_atomic(path, fresh.text())
-        project.invalidate()
-        tracker.write(project)
-        sha = None
-        summary = ""
+        tx.save(fresh)
+        tx.tracker()
         if will_commit:
             message = git.with_trailers(commit_message(project.config.commit_message, meta), fresh.id, "done")
-            try:
-                sha = git.commit(project.root, [path, tracker_path], message)
-            except StorykitError:
-                write_atomic(path, original_story)
-                if original_tracker is None:
-                    tracker_path.unlink(missing_ok=True)
-                else:
-                    write_atomic(tracker_path, original_tracker)
-                raise
+            sha = tx.commit([fresh.path, project.config.tracker_path], message,
+                            hint="the story was left as it was; fix this and run complete again")
             summary = git.show_commit(project.root, sha)
     reason = None if will_commit else ("--no-commit" if not commit else blocker)
     notes = [f"validated first: {len(validated.record['commands'])} command(s) passed"] if validated else []
-    return Completed(fresh.id, path, sha, summary, reason, notes)
+    return Completed(fresh.id, fresh.path, sha, summary, reason, notes)
+
+
+def _may_complete(project: Project, story: Story, commit: bool) -> str | None:
+    """Refuse, before any test runs, a story that cannot be completed; returns why it
+    will not be committed (None: it will)."""
+    regions.require(story.id, story.body, (evidence.SECTION, *regions.CHECKED_SECTIONS),
+                    ("Status", *regions.COMPLETION_FIELDS))
+    if story.status not in ("green", "validated"):
+        hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
+                "red": "make its tests pass with 'storykit run-tests' first",
+                "closed": "it is closed"}[story.status]
+        raise Refused(f"{story.id} is {story.status}; only a green story can be completed", hint=hint,
+                      story=story.id)
+    require_private_dir(project.config.state_path)
+    left = regions.unticked(story.body)
+    if left:
+        listed = "; ".join(f"{section}: {item}" for section, item in left[:5])
+        more = f" (and {len(left) - 5} more)" if len(left) > 5 else ""
+        raise Refused(f"{story.id} has {len(left)} unticked item(s): {listed}{more}",
+                      hint="tick them ('- [x]') or delete what does not apply", story=story.id)
+    save.require_writable(project, story.path, project.config.tracker_path)
+    blocker = None
+    if commit:
+        blocker = git.commit_blockers(project.root)
+        if blocker and blocker != "not a git repository":
+            raise Refused(f"cannot commit {story.id}: {blocker}", hint="or pass --no-commit", story=story.id)
+    return blocker
 
 
 def _validate_for_complete(project: Project, story: Story, timeout: float | None,
@@ -160,5 +156,5 @@ def _validate_for_complete(project: Project, story: Story, timeout: float | None
     outcome = validation.run(project, story, to_run, timeout=timeout, echo=echo)
     if outcome.failed:
         raise Refused(outcome.problem(story.id).replace("not validated", "not completed: validation failed"),
-                      hint="fix what it reports (its output is above) and run complete again")
+                      hint="fix what it reports (its output is above) and run complete again", story=story.id)
     return outcome

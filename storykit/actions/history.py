@@ -5,7 +5,9 @@ the user had staged) but not the implementation, so ``storykit verify`` can chec
 out that commit later and watch the tests fail again.  Every such commit carries
 the trailers ``Story: ID`` and ``Phase: red|green`` (``complete`` adds
 ``Phase: done``).  Nothing outside the story's tests, the story, the tracker and
-the user's own staged changes is ever committed.
+the user's own staged changes is ever committed.  The commit itself is made by the
+save transaction (storykit.actions.save), which undoes it with every write when
+anything fails.
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from typing import TYPE_CHECKING
 
 from storykit import git
 from storykit.story import evidence
-from storykit.errors import GitError, Refused
-from storykit.project.files import write_atomic
+from storykit.errors import Refused
 
 if TYPE_CHECKING:
     from storykit.project.store import Project
-    from storykit.runners.runner import RunResult
+    from storykit.runners.result import RunResult
     from storykit.story.model import Story
 
 MESSAGES = {"red": "test: failing tests for {id}", "green": "feat: tests pass for {id}"}
@@ -33,7 +34,7 @@ def require_committable(project: Project, story_id: str) -> None:
         raise Refused(f"cannot commit {story_id}: {blocker}", hint="fix that, or run without --commit")
 
 
-def test_files(project: Project, story: Story, result: RunResult, digest_before: str) -> list[Path]:
+def test_files(project: Project, story: Story, result: RunResult, digest_before: str | None) -> list[Path]:
     """The files holding the story's tests, as they ran: its ``tests`` paths (node ids
     reduced to their file) or, for a story of marked tests, the files they are in."""
     declared = list(story.meta.get("tests") or [])
@@ -47,23 +48,6 @@ def test_files(project: Project, story: Story, result: RunResult, digest_before:
         raise Refused(f"cannot tell which files hold {story.id}'s tests, so they cannot be committed",
                       hint="list them under 'tests:' in its front matter, or run without --commit")
     return files
-
-
-def commit(project: Project, story: Story, phase: str, files: list[Path],
-           originals: dict[Path, bytes | None]) -> str:
-    """Commit the story, the tracker and ``files`` (with what the user staged) at
-    ``phase``; on failure put ``originals`` back (None: the file did not exist)."""
-    message = git.with_trailers(MESSAGES[phase].format(id=story.id, title=story.title), story.id, phase)
-    try:
-        return git.commit(project.root, [story.path, project.config.tracker_path, *files], message)
-    except GitError as exc:
-        for path, data in originals.items():
-            if data is None:
-                path.unlink(missing_ok=True)
-            else:
-                write_atomic(path, data)
-        raise GitError(exc.message, hint="nothing was recorded; fix that and run the tests again, "
-                                         "or run without --commit") from None
 
 
 def left_out(project: Project, story: Story, files: list[Path]) -> list[str]:

@@ -1,31 +1,26 @@
-"""Creating a story, and what the lifecycle's steps share.
+"""new: create a story from a template, and the helpers other commands share for it
+(``next_id``, ``commit_message``).
 
-The lifecycle reads like its sentence in the docs — load the story, ask the
-workflow whether the run may start, run the tests, ask the workflow what the
-result means, render the evidence, replace storykit's regions, save atomically,
-regenerate the tracker — and returns values for the command layer to print.
-``storykit.actions.run_tests`` runs a story's tests (red, green); ``storykit.actions.complete``
-completes it; this module creates it.  Nothing is written before a verdict, so a
-refusal, Ctrl-C or a kill leaves every file as it was.
+Under the project lock (one save transaction, storykit.actions.save): choose the id
+(one above every id here and on every branch), render the template, write the story,
+refresh the Blocks line of the stories it depends on, regenerate the tracker.  If
+any write fails, every file written is put back and the new story removed.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from storykit import git
-from storykit.story import evidence
-from storykit.core import fields, ids
-from storykit.story import regions
-from storykit.project import tracker
-from storykit.core import workflow
+from storykit.actions import save
+from storykit.core import fields, ids, workflow
 from storykit.errors import StorykitError
-from storykit.project.files import project_lock, write_text_atomic
 from storykit.project.store import Project
+from storykit.story import evidence, regions
 from storykit.story.model import dump_front, load, one_line_problem
 from storykit.story.templates import get as get_template
 from storykit.story.templates import render as render_template
@@ -37,13 +32,6 @@ class Created:
     path: Path
     text: str
     written: bool
-
-
-
-
-def today() -> str:
-    return date.today().isoformat()
-
 
 
 def next_id(project: Project) -> str:
@@ -79,9 +67,7 @@ def new_story(
     The id is chosen and the file written under the project lock, so two ``new``
     running at once never take the same id.
     """
-    lock = contextlib.nullcontext() if dry_run else project_lock(project.config.state_path)
-    with lock:
-        project.invalidate()  # the stories as they are now, under the lock
+    with _dry() if dry_run else save.transaction(project) as tx:
         config = project.config
         check_title(title)
         for option, value in (("--title", title), ("--track", track), ("--agent", agent), ("--estimate", estimate)):
@@ -107,7 +93,7 @@ def new_story(
             "title": title.strip(),
             "status": "not-started",
             "template": template,
-            "created": today(),
+            "created": evidence.today(),
             "track": track or str(defaults.get("track", "[Track]")),
             "agent": agent or str(defaults.get("agent", "[Agent]")),
             "estimate": estimate or str(defaults.get("estimate", "[Time estimate]")),
@@ -115,7 +101,7 @@ def new_story(
             **({"labels": label_list} if label_list else {}),
             "dependencies": dependencies,
             "tests": list(tests),
-            "min_tests": min_tests if min_tests is not None else int(defaults.get("min_tests", config.min_tests)),
+            "min_tests": min_tests if min_tests is not None else _default_min_tests(defaults, config.min_tests),
         }
         context = {
             **(variables or {}),
@@ -134,15 +120,20 @@ def new_story(
         body = render_template(info, config.templates_path, context)
         text = dump_front(meta) + "\n" + body.lstrip("\n")
         path = config.stories_path / f"{story_id}-{ids.slugify(title)}.md"
-        if dry_run:
+        if tx is None:
             return Created(story_id, path, text, written=False)
         if path.exists():
             raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
-        write_text_atomic(path, text)
+        save.require_writable(project, config.tracker_path, *(entries[dep].path for dep in dependencies))
+        tx.write(path, text)
         project.invalidate()
         for dep in dependencies:  # their derived "Blocks:" line now names this story
-            _refresh_blocks(project, entries[dep].path)
-        tracker.write(project)
+            story = load(entries[dep].path)
+            body = regions.set_header(story.id, story.body, story.status, project.blocks(story.id))
+            if body != story.body:
+                story.body = body
+                tx.save(story)
+        tx.tracker()
         return Created(story_id, path, text, written=True)
 
 
@@ -169,12 +160,16 @@ def check_dependencies(project: Project, depends: list[str], entries: dict[str, 
     return dependencies
 
 
-def _refresh_blocks(project: Project, path: Path) -> None:
-    story = load(path)
-    body = regions.set_header(story.id, story.body, story.status, project.blocks(story.id))
-    if body != story.body:
-        story.body = body
-        write_text_atomic(path, story.text())
+@contextlib.contextmanager
+def _dry() -> Iterator[None]:
+    """``--dry-run``: no lock, no transaction, nothing written."""
+    yield None
+
+
+def _default_min_tests(defaults: dict[str, Any], configured: int) -> int:
+    """The template's min_tests (null there: not set), else the config's."""
+    value = defaults.get("min_tests")
+    return int(value) if value is not None else configured
 
 
 def commit_message(template: str, meta: dict[str, Any]) -> str:

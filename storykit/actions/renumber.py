@@ -5,7 +5,8 @@ their Dependencies line) and derived Blocks lines; then the tracker.
 The tool for the duplicate a merge can still produce (two branches that both chose
 ``--id 7``): ``storykit renumber stories/STORY-007-theirs.md`` moves one of them to
 the next free id.  Every new text is computed before anything is written; the
-writes happen under the project lock and are undone together if one fails.
+writes happen in one save transaction (storykit.actions.save) and are undone
+together if one fails.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storykit import git
-from storykit.story import regions
-from storykit.project import tracker
+from storykit.actions import save
 from storykit.errors import StorykitError
-from storykit.project.files import project_lock, write_atomic, write_text_atomic
-from storykit.story.markdown import Document, set_field, split_lines
 from storykit.project.store import Entry, Project
+from storykit.story import regions
+from storykit.story.markdown import Document, set_field, split_lines
 from storykit.story.model import Story, load
 
 
@@ -162,24 +162,14 @@ def renumber(project: Project, old_ref: str, new_ref: str | None = None, *, dry_
     result, stories = plan(project, old_ref, new_ref)
     if dry_run:
         return result
-    with project_lock(project.config.state_path):
+    save.require_writable(project, result.old_path, project.config.tracker_path, *result.updated)
+    with save.transaction(project) as tx:
         if result.path.exists() and result.path != result.old_path:
             raise StorykitError(f"{project.rel(result.path)} already exists", hint="remove or rename it first")
-        tracker_path = project.config.tracker_path
-        saved = {p: p.read_bytes() for p in [result.old_path, *result.updated, tracker_path] if p.exists()}
-        try:
-            for path, story in stories.items():
-                write_text_atomic(path, story.text())
-            if result.path != result.old_path:
-                result.old_path.unlink()
-            project.invalidate()
-            tracker.write(project)
-        except BaseException:
-            if result.path != result.old_path:
-                result.path.unlink(missing_ok=True)
-            for path, data in saved.items():
-                write_atomic(path, data)
-            project.invalidate()
-            raise
+        for path, story in stories.items():
+            tx.write(path, story.text())
+        if result.path != result.old_path:
+            tx.remove(result.old_path)
+        tx.tracker()
     result.written = True
     return result

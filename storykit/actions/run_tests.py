@@ -1,9 +1,11 @@
 """run-tests: run a story's tests and move it to red or green if the evidence allows.
 
-Load the story, check before any test runs that it may run, run the tests (the
-exact Markdown check and cache warm-up go on beside them), ask the workflow what
-the result means, then, under the project lock, record the run, render the
-evidence into the story's regions, save, regenerate the tracker.
+The path reads as one sentence: load the story and resolve its settings -> ask the
+workflow whether the run may start -> run the tests (the exact Markdown check and
+the cache warm-up go on beside them) -> ask the workflow what the result means ->
+render the evidence -> save it in one transaction (story, tracker, and with
+``--commit`` the phase commit).  A refusal is raised (``Refused``, carrying the run),
+never written.
 """
 
 from __future__ import annotations
@@ -16,16 +18,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from storykit import git
-from storykit.story import evidence
-from storykit.actions import history
-from storykit.story import regions
-from storykit.runners import runner
-from storykit.project import tracker
+from storykit.actions import history, save
 from storykit.core import workflow
+from storykit.core.settings import RunSettings, resolve
 from storykit.errors import Refused, StorykitError
-from storykit.project.files import project_lock, require_private_dir, require_writable, write_text_atomic
-from storykit.actions.new import today
+from storykit.project.files import require_private_dir
 from storykit.project.store import Project
+from storykit.runners import runner
+from storykit.story import evidence, regions
 from storykit.story.model import Story, load, load_meta
 
 
@@ -41,10 +41,9 @@ class RunOutcome:
     left_out: list[str] = field(default_factory=list)  # changes that commit does not hold
 
 
-
-
-def _preflight(project: Project, story: Story, force: bool) -> list[str]:
-    """Checks made before any test runs; returns notes (forced overrides)."""
+def may_start(project: Project, story: Story, *, force: bool, commit_phase: bool) -> list[str]:
+    """Ask the workflow whether the run may start (and check, before any test runs,
+    what would stop the save); returns the notes to record (--force overrides)."""
     regions.require_present(story.id, story.body)  # the exact check runs beside the tests (_Beside)
     require_private_dir(project.config.state_path)
     for test in story.meta.get("tests") or []:
@@ -52,20 +51,19 @@ def _preflight(project: Project, story: Story, force: bool) -> list[str]:
         if problem:
             raise StorykitError(f"{story.id}: test path '{test}' {problem}",
                                 hint="list the story's tests as paths inside the project")
-    require_writable(project.rel(story.path), story.path)
-    require_writable(project.rel(project.config.tracker_path), project.config.tracker_path)
-    if story.status == "done":
-        raise Refused(f"{story.id} is done; its evidence is final", hint=f"see 'storykit show {story.id}'")
     if story.status == "closed":
         from storykit.actions.close import how
 
         raise Refused(f"{story.id} is closed ({how(str(story.meta.get('closed_as')), story.meta.get('duplicate_of'))})",
-                      hint="nothing runs for a closed story")
+                      hint="nothing runs for a closed story", story=story.id)
     waiting = [d for d in story.meta.get("dependencies") or [] if _status_of(project, d) != "done"]
-    if waiting and not force:
-        raise Refused(f"{story.id} depends on {', '.join(waiting)}, not done yet",
-                      hint="finish those first, or pass --force (the override is recorded)")
-    return [f"started before {', '.join(waiting)} was done (--force)"] if waiting else []
+    answer = workflow.may_start(story.id, story.status, waiting, force=force)
+    if isinstance(answer, tuple):
+        raise Refused(answer[0], hint=answer[1], story=story.id)
+    save.require_writable(project, story.path, project.config.tracker_path)
+    if commit_phase:
+        history.require_committable(project, story.id)
+    return answer
 
 
 def _status_of(project: Project, story_id: str) -> str | None:
@@ -135,9 +133,9 @@ def shown_command(project: Project, story: Story, extra: list[str] | None = None
 
 def execute(project: Project, story: Story, extra: list[str], timeout: float | None,
             echo: BinaryIO | None, abort: threading.Event | None = None) -> tuple[runner.RunResult, str]:
-    """Run a story's tests; returns the result and the command as shown in the story."""
+    """Run a story's tests (``timeout``: the resolved one, RunSettings.timeout);
+    returns the result and the command as shown in the story."""
     command, tests, marker = _test_args(project, story)
-    timeout = timeout if timeout is not None else story.meta.get("timeout") or project.config.timeout
     result = runner.run(command, tests, marker + list(extra), cwd=project.root,
                         log_path=_log_path(project, story.id, "latest"), timeout=timeout,
                         output_lines=project.config.output_lines, echo=echo, abort=abort)
@@ -155,16 +153,6 @@ def keep_log(project: Project, story_id: str, phase: str, result: runner.RunResu
     return project.rel(target)
 
 
-def reload(project: Project, path: Path) -> Story:
-    """The story again after its tests ran; a test that deleted it is a refusal, not a crash."""
-    try:
-        return load(path)
-    except FileNotFoundError:
-        rel = project.rel(path)
-        raise Refused(f"{rel} was deleted while its tests ran, so the run was not recorded",
-                      hint=f"restore it (git checkout -- {rel}) and run again") from None
-
-
 def load_warning(path: Path, warn: Callable[[str], None] | None) -> Story:
     """Load a story and pass its warnings (unknown front-matter keys) to ``warn``."""
     story = load(path)
@@ -177,91 +165,114 @@ def load_warning(path: Path, warn: Callable[[str], None] | None) -> Story:
 def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra: list[str] | None = None,
               echo: BinaryIO | None = None, force: bool = False, commit_phase: bool = False,
               warn: Callable[[str], None] | None = None) -> RunOutcome:
-    """Run a story's tests and move it to red or green if the evidence allows.
+    """Run a story's tests and move it to red or green if the evidence allows;
+    raise Refused (carrying the run) when the evidence does not.
 
     ``commit_phase`` (``--commit``) also commits the story's test files, the story
     and the tracker (with what is staged), trailers ``Story``/``Phase`` included,
     and records that commit in the run; if it cannot be made, nothing is recorded.
     """
-    path = project.find(ref)
-    story = load_warning(path, warn)
-    notes = _preflight(project, story, force)
-    if commit_phase:
-        history.require_committable(project, story.id)
-    tree_before = git.snapshot(project.root)
-    commit = git.head(project.root)
-    # The digest of the test files as they ran; tests selected by marker are known only after the run.
-    digest = evidence.digest(project.root, evidence.test_files(story.meta)) if story.meta.get("tests") else None
+    story = load_warning(project.find(ref), warn)
+    settings = resolve(story.meta, project.config, timeout=timeout)
+    notes = may_start(project, story, force=force, commit_phase=commit_phase)
+    before = _Before.take(project, story)
+    result, shown = _run(project, story, extra or [], settings, echo)
+    verdict = judge(story, result, settings)
+    if verdict.refused:
+        raise Refused(verdict.reason, story=story.id, log=keep_log(project, story.id, "refused"), run=result)
+    verdict.notes = notes  # --force overrides, also in run-tests --json
+    phase = verdict.phase or "red"
+    files = history.test_files(project, story, result, before.digest) if commit_phase else []
+    log = keep_log(project, story.id, phase, result)
+    run = evidence.record(result, commit=before.commit, tree=before.tree,
+                          digest_value=before.digest or _digest_of_marked(project, story, result), log=log,
+                          command=shown)
+    outcome = RunOutcome(story.id, story.path, verdict, result, log)
+    with save.transaction(project) as tx:
+        fresh = tx.reload(story, during="its tests ran", again="run the tests again")
+        _record(project, story, fresh, verdict, phase, run, result, before.tree, notes)
+        tx.save(fresh)
+        tx.tracker()
+        if commit_phase:
+            message = git.with_trailers(history.MESSAGES[phase].format(id=fresh.id, title=fresh.title),
+                                        fresh.id, phase)
+            outcome.commit = tx.commit([fresh.path, project.config.tracker_path, *files], message,
+                                       hint="nothing was recorded; fix that and run the tests again, "
+                                            "or run without --commit")
+            run["commit"] = outcome.commit  # the run is the evidence of this commit
+            fresh.body = regions.test_results(fresh.id, fresh.body, fresh.meta, {})
+            tx.save(fresh)
+            outcome.commit_summary = git.show_commit(project.root, outcome.commit)
+            outcome.left_out = history.left_out(project, fresh, files)
+    return outcome
+
+
+@dataclass
+class _Before:
+    """What the evidence records of the moment before the run."""
+
+    commit: str | None  # HEAD
+    tree: str | None  # the work tree as a git tree object
+    digest: str | None  # the test files' digest (None: tests selected by marker, known after the run)
+
+    @classmethod
+    def take(cls, project: Project, story: Story) -> _Before:
+        digest = evidence.digest(project.root, evidence.test_files(story.meta)) if story.meta.get("tests") else None
+        return cls(git.head(project.root), git.snapshot(project.root), digest)
+
+
+def _digest_of_marked(project: Project, story: Story, result: runner.RunResult) -> str:
+    return evidence.digest(project.root, evidence.test_files(story.meta, {"tests": result.tests}))
+
+
+def _run(project: Project, story: Story, extra: list[str], settings: RunSettings,
+         echo: BinaryIO | None) -> tuple[runner.RunResult, str]:
+    """Run the tests, with the story's exact Markdown check beside them."""
     beside = _Beside(project, story)
     beside.start()
     try:
-        result, shown = execute(project, story, extra or [], timeout, echo, beside.failed)
+        result, shown = execute(project, story, extra, settings.timeout, echo, beside.failed)
     except runner.RunAborted:
         beside.outcome()
         raise
     beside.outcome()
-    if digest is None:
-        digest = evidence.digest(project.root, evidence.test_files(story.meta, {"tests": result.tests}))
-    verdict = workflow.judge_run(
-        story.id, story.status, result,
-        min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
-        allow_skips=project.config.allow_skips,
-        timeout=timeout or story.meta.get("timeout") or project.config.timeout,
-        red_tests=(story.runs.get("red") or {}).get("tests"),
-    )
-    if verdict.refused and result.exit_code == 5 and result.runner == "pytest" and not story.meta.get("tests"):
-        verdict.reason = (f"no test is marked @pytest.mark.story(\"{story.id}\") (pytest exit 5: nothing selected): "
-                          f"mark the story's tests, or list them under 'tests:' in its front matter")
-    if verdict.refused:
-        log = keep_log(project, story.id, "refused")
-        return RunOutcome(story.id, path, verdict, result, log)
-    phase = verdict.phase or "red"
-    files = history.test_files(project, story, result, digest) if commit_phase else []
-    log = keep_log(project, story.id, phase, result)
-    run = evidence.record(result, commit=commit, tree=tree_before, digest_value=digest, log=log, command=shown)
-    with project_lock(project.config.state_path):
-        project.invalidate()  # other stories may have changed while the tests ran
-        fresh = reload(project, path)
-        if fresh.status != story.status or fresh.runs != story.runs:
-            raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})",
-                          hint="run the tests again")
-        meta = fresh.meta
-        runs = dict(meta.get("runs") or {})
-        runs[phase] = run
-        if phase == "red":
-            runs.pop("green", None)
-            runs.pop("validate", None)
-            meta.setdefault("started", None)
-            meta["started"] = meta["started"] or run["at"]
-        elif story.status in ("green", "validated") and "changes" in (story.runs.get("green") or {}):
-            # A re-run refreshes the evidence; the implementation was written before the
-            # first green, and diffing against red now would claim everything merged since.
-            run["changes"] = story.runs["green"]["changes"]
-        else:
-            run["changes"] = _changes(project, story, runs.get("red"), tree_before)
-        verdict.notes = notes  # --force overrides, also in run-tests --json
-        if notes:
-            meta["overrides"] = list(meta.get("overrides") or []) + [f"{run['at']}: {n}" for n in notes]
-        meta["runs"] = runs
-        meta["status"] = verdict.status
-        body = regions.set_header(fresh.id, fresh.body, meta["status"], project.blocks(fresh.id))
-        body = regions.test_results(fresh.id, body, meta, {phase: result.excerpt})
-        body = regions.tick_tagged(body, ("red",) if phase == "red" else ("red", "green"))
-        body = regions.touch(fresh.id, body, today())
-        fresh.meta, fresh.body = meta, body
-        originals = {p: p.read_bytes() if p.exists() else None for p in (path, project.config.tracker_path)}
-        write_text_atomic(path, fresh.text())
-        project.invalidate()  # read before the run: the tracker must see the new status
-        tracker.write(project)
-        outcome = RunOutcome(story.id, path, verdict, result, log)
-        if commit_phase:
-            outcome.commit = history.commit(project, fresh, phase, files, originals)
-            run["commit"] = outcome.commit  # the run is the evidence of this commit
-            fresh.body = regions.test_results(fresh.id, fresh.body, meta, {})
-            write_text_atomic(path, fresh.text())
-            outcome.commit_summary = git.show_commit(project.root, outcome.commit)
-            outcome.left_out = history.left_out(project, fresh, files)
-    return outcome
+    return result, shown
+
+
+def judge(story: Story, result: runner.RunResult, settings: RunSettings) -> workflow.Verdict:
+    """Ask the workflow what a run of ``story`` means."""
+    return workflow.judge_run(story.id, story.status, result, min_tests=settings.min_tests,
+                              allow_skips=settings.allow_skips, timeout=settings.timeout,
+                              red_tests=(story.runs.get("red") or {}).get("tests"),
+                              by_marker=not story.meta.get("tests"))
+
+
+def _record(project: Project, story: Story, fresh: Story, verdict: workflow.Verdict, phase: str,
+            run: dict[str, Any], result: runner.RunResult, tree: str | None, notes: list[str]) -> None:
+    """Render the evidence of an accepted run into ``fresh`` (front matter and regions)."""
+    meta = fresh.meta
+    runs = dict(meta.get("runs") or {})
+    runs[phase] = run
+    if phase == "red":
+        runs.pop("green", None)
+        runs.pop("validate", None)
+        meta.setdefault("started", None)
+        meta["started"] = meta["started"] or run["at"]
+    elif story.status in ("green", "validated") and "changes" in (story.runs.get("green") or {}):
+        # A re-run refreshes the evidence; the implementation was written before the
+        # first green, and diffing against red now would claim everything merged since.
+        run["changes"] = story.runs["green"]["changes"]
+    else:
+        run["changes"] = _changes(project, story, runs.get("red"), tree)
+    if notes:
+        meta["overrides"] = list(meta.get("overrides") or []) + [f"{run['at']}: {n}" for n in notes]
+    meta["runs"] = runs
+    meta["status"] = verdict.status
+    body = regions.set_header(fresh.id, fresh.body, meta["status"], project.blocks(fresh.id))
+    body = regions.test_results(fresh.id, body, meta, {phase: result.excerpt})
+    body = regions.tick_tagged(body, ("red",) if phase == "red" else ("red", "green"))
+    body = regions.touch(fresh.id, body, evidence.today())
+    fresh.meta, fresh.body = meta, body
 
 
 def _changes(project: Project, story: Story, red: dict[str, Any] | None, tree: str | None) -> dict[str, Any] | None:

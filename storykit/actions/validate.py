@@ -12,18 +12,15 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from storykit import git
-from storykit.story import evidence
-from storykit.story import regions
-from storykit.runners import runner
-from storykit.project import tracker
+from storykit.actions import save
+from storykit.core.settings import resolve
 from storykit.errors import Refused
-from storykit.project.files import project_lock, require_writable, write_text_atomic
+from storykit.runners import runner
+from storykit.story import evidence, regions
 from storykit.story.model import load
-from storykit.actions.run_tests import reload
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,9 +58,10 @@ def _shell(command: str) -> list[str]:
 
 def run(project: Project, story: Story, to_run: list[str], *, timeout: float | None = None,
         echo: BinaryIO | None = None) -> ValidationRun:
-    """Run the commands in order until one fails; never raises for a failing command."""
+    """Run the commands in order until one fails; never raises for a failing command.
+    ``timeout``: the command-line option (the story's, else the config's, applies)."""
     config = project.config
-    timeout = timeout if timeout is not None else story.meta.get("timeout") or config.timeout
+    timeout = resolve(story.meta, config, timeout=timeout).timeout
     log_path = config.log_path / f"{story.id}-validate.log"
     part = config.log_path / f"{story.id}-validate-part.log"
     record: dict[str, Any] = {"at": evidence.now(), "commit": git.head(project.root), "commands": [],
@@ -99,30 +97,29 @@ def validate(project: Project, ref: str, *, timeout: float | None = None,
         hint = {"done": "it is done; its evidence is final", "not-started": "write failing tests and run "
                 f"'storykit run-tests {story.id}' first", "red": f"make its tests pass ('storykit run-tests "
                 f"{story.id}') first", "closed": "it is closed"}[story.status]
-        raise Refused(f"{story.id} is {story.status}; only a green story can be validated", hint=hint)
-    require_writable(project.rel(path), path)
+        raise Refused(f"{story.id} is {story.status}; only a green story can be validated", hint=hint,
+                      story=story.id)
     to_run = commands(project, story.meta)
     if not to_run:
         raise Refused(f"{story.id} has no validation commands",
                       hint="list them in its front matter (validate: [\"ruff check .\"]) or in the config "
-                           "(validate = [\"ruff check .\"]); without any, 'storykit complete' goes green -> done")
+                           "(validate = [\"ruff check .\"]); without any, 'storykit complete' goes green -> done",
+                      story=story.id)
+    save.require_writable(project, path, project.config.tracker_path)
     outcome = run(project, story, to_run, timeout=timeout, echo=echo)
     if outcome.failed:
-        raise Refused(outcome.problem(story.id), hint="fix what it reports (its output is above) and validate again")
-    with project_lock(project.config.state_path):
-        fresh = reload(project, path)
-        if fresh.status != story.status or fresh.runs != story.runs:
-            raise Refused(f"{story.id} changed while its validation ran (now {fresh.status})",
-                          hint="validate again")
+        raise Refused(outcome.problem(story.id), hint="fix what it reports (its output is above) and validate again",
+                      story=story.id)
+    with save.transaction(project) as tx:
+        fresh = tx.reload(story, during="its validation ran", again="validate again")
         meta = fresh.meta
         meta["runs"] = {**(meta.get("runs") or {}), "validate": outcome.record}
         meta["status"] = "validated"
         body = regions.set_header(fresh.id, fresh.body, "validated", project.blocks(fresh.id))
         body = regions.test_results(fresh.id, body, meta, {"validate": outcome.output})
         body = regions.tick_tagged(body, ("red", "green", "validated"))
-        body = regions.touch(fresh.id, body, date.today().isoformat())
+        body = regions.touch(fresh.id, body, evidence.today())
         fresh.meta, fresh.body = meta, body
-        write_text_atomic(path, fresh.text())
-        project.invalidate()
-        tracker.write(project)
+        tx.save(fresh)
+        tx.tracker()
     return fresh.id, path, outcome

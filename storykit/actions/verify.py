@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 from storykit import git
 from storykit.runners import runner
 from storykit.core import workflow
+from storykit.core.settings import RunSettings, resolve
 from storykit.errors import GitError
 from storykit.project.store import Project
 from storykit.story.model import Story, load
@@ -53,7 +54,8 @@ def verify(project: Project, ref: str, *, timeout: float | None = None,
         raise GitError(f"{project.root} is not in a git repository",
                        hint="verify replays the story's commits; run it inside the repository")
     check = Verification(story.id)
-    timeout = timeout if timeout is not None else story.meta.get("timeout") or project.config.timeout
+    settings = resolve(story.meta, project.config, timeout=timeout)
+    timeout = settings.timeout
     commits = git.story_commits(project.root, story.id)
     red = _pick(story, commits, "red")
     green = _pick(story, commits, "green")
@@ -80,7 +82,7 @@ def verify(project: Project, ref: str, *, timeout: float | None = None,
         if sha:
             replay = _replay(project, story, phase, sha, timeout, echo)
             check.replays.append(replay)
-            problem = _pass_problem(project, story, replay, red_tests, timeout)
+            problem = _pass_problem(project, story, replay, red_tests, settings)
             if problem:
                 check.problems.append(problem)
     return check
@@ -172,13 +174,13 @@ def _red_problem(project: Project, story: Story, replay: Replay, timeout: float 
 
 
 def _pass_problem(project: Project, story: Story, replay: Replay, red_tests: dict[str, Any] | None,
-                  timeout: float | None) -> str | None:
+                  settings: RunSettings) -> str | None:
     result = replay.result
     assert result is not None
     where = f"at {_WHERE[replay.phase]} {replay.commit[:10]}"
     problem = workflow.pass_problem(
-        story.id, result, timeout=timeout, min_tests=int(story.meta.get("min_tests", project.config.min_tests)),
-        allow_skips=project.config.allow_skips, red_tests=red_tests)
+        story.id, result, timeout=settings.timeout, min_tests=settings.min_tests,
+        allow_skips=settings.allow_skips, red_tests=red_tests)
     return f"{where}: {problem}{_log_note(project, result)}" if problem else None
 
 

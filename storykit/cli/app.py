@@ -1,15 +1,15 @@
 """The ``storykit`` command group and the single error boundary.
 
-Subcommands live one per module in ``storykit.commands`` and are imported only
-when invoked (or listed by ``--help``), so start-up stays fast.  Every
-StorykitError becomes one line on stderr and its exit code; a traceback is shown
-only under ``--debug``.
+Subcommands live one per module in ``storykit.cli.commands`` and are imported only
+when invoked (or listed by ``--help``), so start-up stays fast.  This is the one
+refusal channel: every StorykitError (a Refused too, whether it came before or
+after a test run) becomes one line on stderr and its exit code, and under
+``--json`` one ``error`` document; a traceback is shown only under ``--debug``.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +109,11 @@ def run(args: list[str]) -> int:
     except StorykitError as exc:
         if debug:
             raise
-        label = "Refused" if isinstance(exc, Refused) else "Error"
-        click.echo(f"{label}: {exc}", err=True)
-        _json_error(exc.exit_code, label.lower(), exc.message, exc.hint)
+        refused = exc if isinstance(exc, Refused) else None
+        label = "Refused" if refused else "Error"
+        where = f" (full log: {refused.log})" if refused and refused.log else ""
+        click.echo(f"{label}: {exc}{where}", err=True)
+        _json_error(exc.exit_code, label.lower(), exc.message, exc.hint, refused)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("Interrupted; no file was changed.", err=True)
@@ -144,14 +146,10 @@ def run(args: list[str]) -> int:
     return code if isinstance(code, int) else 0
 
 
-def _json_error(exit_code: int, category: str, reason: str, hint: str | None) -> None:
+def _json_error(exit_code: int, category: str, reason: str, hint: str | None, refused: Refused | None = None) -> None:
     """Under --json, a failure is also one JSON document on stdout (see storykit.cli.jsonout)."""
     if jsonout.active():
-        jsonout.emit_error(exit_code, category, reason, hint)
-
-
-def main() -> None:
-    sys.exit(run(sys.argv[1:]))
+        jsonout.emit_error(exit_code, category, reason, hint, refused)
 
 
 class Seconds(click.ParamType):

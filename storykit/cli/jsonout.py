@@ -17,11 +17,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-if TYPE_CHECKING:
-    from storykit.project.store import Project
-    from storykit.runners.runner import RunResult
+from storykit.core.settings import resolve
 
-VERSION = 1
+if TYPE_CHECKING:
+    from storykit.errors import Refused
+    from storykit.project.store import Project
+    from storykit.runners.result import RunResult
+
+VERSION = 2  # 2: every refusal is an "error" document (run-tests' refused document is gone)
 _command: str | None = None
 _stdout: TextIO | None = None  # the real stdout while a command answers in JSON
 _redirect: TextIO | None = None  # what sys.stdout was set to meanwhile
@@ -68,25 +71,18 @@ def emit(kind: str, data: dict[str, Any], *, ok: bool = True) -> None:
     stream.flush()
 
 
-def emit_error(exit_code: int, category: str, reason: str, hint: str | None) -> None:
-    """The document for a command that failed after promising JSON (the boundary calls it)."""
-    emit("error", {"command": _command, "exit_code": exit_code, "error": category,
-                   "reason": reason, "hint": hint}, ok=False)
-
-
-def blocks_map(project: Project) -> dict[str, list[str]]:
-    """id -> the stories that depend on it, for all stories in one pass."""
-    found: dict[str, list[str]] = {}
-    for entry in project.entries():
-        for dep in entry.meta.get("dependencies") or []:
-            found.setdefault(dep, []).append(entry.id)
-    return {key: sorted(value) for key, value in found.items()}
+def emit_error(exit_code: int, category: str, reason: str, hint: str | None, refused: Refused | None = None) -> None:
+    """The document for a command that failed after promising JSON (the boundary
+    calls it); a refusal names its story and carries the run it refused, if any."""
+    emit("error", {"command": _command, "exit_code": exit_code, "error": category, "reason": reason, "hint": hint,
+                   "id": refused.story if refused else None, "log": refused.log if refused else None,
+                   "run": run_fields(refused.run) if refused and refused.run is not None else None}, ok=False)
 
 
 def story_fields(project: Project, path: Path, meta: dict[str, Any],
                  blocks: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """A story as listed: the same fields wherever a story appears (list, show, next).
-    Pass ``blocks_map(project)`` when listing many stories."""
+    Pass ``project.blocks_map()`` when listing many stories."""
     story_id = str(meta["id"])
     return {
         "id": story_id,
@@ -101,7 +97,7 @@ def story_fields(project: Project, path: Path, meta: dict[str, Any],
         "dependencies": list(meta.get("dependencies") or []),
         "blocks": blocks.get(story_id, []) if blocks is not None else project.blocks(story_id),
         "tests": list(meta.get("tests") or []),
-        "min_tests": meta.get("min_tests", project.config.min_tests),
+        "min_tests": resolve(meta, project.config).min_tests,
         "created": meta.get("created"),
         "started": meta.get("started"),
         "completed": meta.get("completed"),

@@ -9,11 +9,9 @@ run is data here, not an exception.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from storykit.runners.runner import RunResult
+from typing import Any, Protocol
 
 STATUSES = ("not-started", "red", "green", "validated", "done", "closed")
 # A closed story is over without being done ('storykit close'): how, in closed_as.
@@ -37,6 +35,36 @@ _EXIT_MEANING = {
 }
 
 
+class RunResult(Protocol):
+    """What the workflow reads of a test run (storykit.runners.result.RunResult)."""
+
+    @property
+    def exit_code(self) -> int | None: ...
+
+    @property
+    def timed_out(self) -> bool: ...
+
+    @property
+    def runner(self) -> str: ...
+
+    @property
+    def report(self) -> str: ...
+
+    @property
+    def collect_errors(self) -> list[str]: ...
+
+    @property
+    def tests(self) -> Mapping[str, tuple[str, str | None]]: ...
+
+    @property
+    def passed(self) -> int: ...
+
+    @property
+    def failed(self) -> int: ...
+
+    def count(self, *outcomes: str) -> int: ...
+
+
 @dataclass
 class Verdict:
     """What a run means for a story: a new status, or a refusal and its reason."""
@@ -53,6 +81,18 @@ class Verdict:
 
 def refuse(reason: str) -> Verdict:
     return Verdict(None, None, reason)
+
+
+def may_start(story: str, status: str, waiting: Sequence[str], *, force: bool) -> tuple[str, str] | list[str]:
+    """Whether a ``run-tests`` run of a story in ``status`` may start, given the
+    dependencies it still waits for: a (reason, hint) refusal, or the notes to
+    record (a ``--force`` override)."""
+    if status == "done":
+        return f"{story} is done; its evidence is final", f"see 'storykit show {story}'"
+    if waiting and not force:
+        return (f"{story} depends on {', '.join(waiting)}, not done yet",
+                "finish those first, or pass --force (the override is recorded)")
+    return [f"started before {', '.join(waiting)} was done (--force)"] if waiting else []
 
 
 def broken_run(result: RunResult, timeout: float | None) -> str | None:
@@ -99,10 +139,15 @@ def judge_run(
     allow_skips: bool,
     timeout: float | None,
     red_tests: dict[str, Any] | None,
+    by_marker: bool = False,
 ) -> Verdict:
-    """The verdict on a ``run-tests`` run of a story in ``status``."""
+    """The verdict on a ``run-tests`` run of a story in ``status``; ``by_marker``:
+    the story lists no tests, its tests are those marked ``@pytest.mark.story``."""
     if status == "done":
         return refuse(f"{story} is done; its evidence is final (use 'storykit show {story}')")
+    if by_marker and result.exit_code == 5 and result.runner == "pytest" and not result.timed_out:
+        return refuse(f"no test is marked @pytest.mark.story(\"{story}\") (pytest exit 5: nothing selected): "
+                      f"mark the story's tests, or list them under 'tests:' in its front matter")
     broken = broken_run(result, timeout)
     if broken:
         return refuse(broken)

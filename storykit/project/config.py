@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -195,12 +195,6 @@ def _require_inside(where: str, root: Path, key: str, value: str) -> None:
     if what:
         raise StorykitError(f"{where}: storykit setting '{key}' ('{value}') {what}",
                             hint="give a path relative to the project root, inside it")
-
-
-def settings_help() -> list[tuple[str, str, Any]]:
-    """(key, description, default) for each setting, in declaration order."""
-    defaults = {f.name: f.default for f in fields(Config)}
-    return [(key, desc, defaults[key]) for key, (_, desc) in _SETTINGS.items()]
 
 
 def default_table() -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storykit.core import ids
+from storykit.core import graph, ids
 from storykit.project import loading
 from storykit.project.config import Config
 from storykit.errors import StorykitError
@@ -165,9 +165,13 @@ class Project:
         """Entries in the order every listing uses: by id number, then id."""
         return sorted(entries, key=lambda e: (ids.id_number(e.id, self.config.id_prefix) or 0, e.id))
 
+    def blocks_map(self) -> dict[str, list[str]]:
+        """id -> the stories that depend on it (derived, never stored: storykit.core.graph)."""
+        return graph.blocks(graph.from_entries(self.entries())[0])
+
     def blocks(self, story_id: str) -> list[str]:
-        """The stories that depend on ``story_id`` (derived, never stored)."""
-        return sorted(e.id for e in self.entries() if story_id in (e.meta.get("dependencies") or []))
+        """The stories that depend on ``story_id``, in natural id order."""
+        return self.blocks_map().get(story_id, [])
 
     def titles(self) -> dict[str, str]:
         return {e.id: str(e.meta.get("title", "")) for e in self.entries()}

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from storykit.runners.runner import RunResult
+    from storykit.runners.result import RunResult
 
 _OUTCOMES = {"failure": "failed", "error": "error", "skipped": "skipped"}
 

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _CHECKBOX = re.compile(r"^(\s*[-*+]\s+\[)([ xX])(\]\s?)(.*?)(\r\n|\r|\n)?$")
 _BACKTICKS = re.compile(r"`{3,}")
-_TILDES = re.compile(r"~{3,}")
 
 
 @dataclass(frozen=True)

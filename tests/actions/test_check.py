@@ -264,7 +264,7 @@ def test_json_format(stories: Project) -> None:
         result = check(stories, *args)
         assert result.exit_code == 1
         doc = json.loads(result.stdout)
-        assert (doc["version"], doc["kind"], doc["ok"]) == (1, "check", False)
+        assert (doc["version"], doc["kind"], doc["ok"]) == (2, "check", False)
         assert (doc["stories"], doc["errors"], doc["warnings"]) == (3, 1, 1)
         assert "storykit check" not in result.stdout.split("}")[-1]  # the summary line is not on stdout
         finding, status_line = doc["findings"]

@@ -125,8 +125,8 @@ def test_a_failed_write_leaves_every_file_as_it_was(chain: Project) -> None:
                                                                     'tracker = "README.md/TRACKER.md"'))
     before = chain.snapshot()
     result = chain.run("renumber", "1", "7")
-    assert result.exit_code == 70  # an unexpected error, reported in one line
-    assert result.stderr.startswith("Error: storykit failed unexpectedly: NotADirectoryError: ")
+    assert result.exit_code == 2  # the save transaction names the file it could not write, in one line
+    assert result.stderr.startswith("Error: cannot write README.md/TRACKER.md: ")
     assert result.stderr.count("\n") == 1
     assert chain.snapshot() == before
 

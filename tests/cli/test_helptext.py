@@ -12,7 +12,7 @@ import pytest
 from storykit.cli import helptext
 from storykit.cli.app import cli
 
-REGENERATE = "the pre-rendered help is out of date: run 'python -m storykit.cli.helptext' and commit the result"
+REGENERATE = "the pre-rendered help is out of date: run 'python -m storykit.cli.build_helptexts' and commit the result"
 
 
 @pytest.mark.parametrize("width", sorted(helptext.TEXTS))

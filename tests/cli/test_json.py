@@ -22,7 +22,7 @@ def parse(stdout: str) -> dict[str, Any]:
     doc = json.loads(stdout)
     assert isinstance(doc, dict)
     assert list(doc)[:3] == ["version", "kind", "ok"]
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     return doc
 
 
@@ -84,10 +84,10 @@ def test_run_tests_json_red_as_a_subprocess_keeps_stdout_pure(project: Project) 
     assert "AssertionError: not implemented" in result.stderr  # ...but on stderr
     assert "storykit: STORY-001 is red" in result.stderr
     assert doc["kind"] == "run-tests" and doc["ok"] is True
-    assert list(doc) == ["version", "kind", "ok", "id", "path", "refused", "status", "phase", "reason", "notes",
+    assert list(doc) == ["version", "kind", "ok", "id", "path", "status", "phase", "reason", "notes",
                          "log", "commit", "left_out", "run"]
     assert doc["commit"] is None and doc["left_out"] == []
-    assert doc["id"] == "STORY-001" and doc["refused"] is False
+    assert doc["id"] == "STORY-001"
     assert doc["status"] == "red" and doc["phase"] == "red"
     assert doc["reason"] == "STORY-001 is red: 2 of 2 tests fail, as TDD expects before implementing"
     assert doc["log"] == ".storykit/logs/STORY-001-red.log"
@@ -106,8 +106,8 @@ def test_run_tests_json_refused_run_exits_1_with_a_document(project: Project) ->
     result = project.sk("run-tests", "1", "--json")
     assert result.exit_code == 1
     doc = parse(result.stdout)
-    assert doc["kind"] == "run-tests" and doc["ok"] is False and doc["refused"] is True
-    assert doc["status"] == "not-started" and doc["phase"] is None
+    assert doc["kind"] == "error" and doc["ok"] is False and doc["error"] == "refused"  # one refusal channel
+    assert doc["id"] == "STORY-001" and doc["log"] == ".storykit/logs/STORY-001-refused.log"
     assert doc["reason"].startswith("tests pass before any implementation: write a failing test first")
     assert doc["run"]["passed"] == 2
     assert "Refused: tests pass before any implementation" in result.stderr
@@ -119,9 +119,9 @@ def test_refusal_and_error_become_error_documents(project: Project) -> None:
     refused = project.run("complete", "1", "--json")
     assert refused.exit_code == 1
     doc = parse(refused.stdout)
-    assert doc == {"version": 1, "kind": "error", "ok": False, "command": "complete", "exit_code": 1,
+    assert doc == {"version": 2, "kind": "error", "ok": False, "command": "complete", "exit_code": 1,
                    "error": "refused", "reason": "STORY-001 is not-started; only a green story can be completed",
-                   "hint": "run 'storykit run-tests' to go red first"}
+                   "hint": "run 'storykit run-tests' to go red first", "id": "STORY-001", "log": None, "run": None}
     assert refused.stderr.startswith("Refused: STORY-001 is not-started")
 
     missing = project.run("show", "9", "--json")
@@ -185,7 +185,7 @@ def test_docs_describe_every_field(project: Project) -> None:
 
     missing = {k for k in set().union(*map(keys, docs)) if "::" not in k} - documented
     assert not missing, f"fields not in docs/json.md: {sorted(missing)}"
-    assert "`version`" in text and "\"version\": 1" in text
+    assert "`version`" in text and "\"version\": 2" in text
 
 
 def test_run_tests_json_with_commit_names_the_commit(project: Project) -> None:

@@ -37,7 +37,7 @@ def test_next_json(project: Project) -> None:
     result = project.run("next", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert (doc["version"], doc["kind"], doc["ok"]) == (1, "next", True)
+    assert (doc["version"], doc["kind"], doc["ok"]) == (2, "next", True)
     assert [r["id"] for r in doc["ready"]] == ["STORY-001", "STORY-003"]
     first = doc["ready"][0]
     assert first["path"] == "stories/STORY-001-schema.md"

@@ -28,7 +28,7 @@ def list_stories(ctx: click.Context, status: str | None, label: tuple[str, ...],
                       if fields.matches(e.meta, status=status, labels=label, agent=agent, priorities=priority)),
                      key=lambda e: fields.priority_rank(e.meta))  # stable: by id within a priority
     if jsonout.active():
-        blocks = jsonout.blocks_map(project)
+        blocks = project.blocks_map()
         jsonout.emit("list", {"filter": {"status": status, "label": list(label), "agent": agent,
                                          "priority": list(priority)},
                               "stories": [jsonout.story_fields(project, e.path, e.meta, blocks) for e in entries]})

@@ -46,7 +46,7 @@ def next_cmd(ctx: click.Context, status: str | None, label: tuple[str, ...], age
                    key=lambda s: fields.priority_rank(entries[s].meta))  # stable: by id within a priority
     blocked = [(s, w) for s, w in graph.blocked(deps, statuses, same) if wanted(s)]
     if jsonout.active():
-        blocks = jsonout.blocks_map(project)
+        blocks = project.blocks_map()
         jsonout.emit("next", {
             "ready": [jsonout.story_fields(project, entries[s].path, entries[s].meta, blocks) for s in ready],
             "blocked": [{"id": s, "waits_for": w} for s, w in blocked],

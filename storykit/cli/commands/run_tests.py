@@ -44,12 +44,6 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force,
                   commit_phase=commit_phase, warn=lambda w: click.echo(f"warning: {w}", err=True))
     sys.stdout.flush()
-    if jsonout.active():  # then stdout is stderr: the live output and messages went there
-        _emit(project, outcome)
-    if outcome.verdict.refused:
-        where = f" (full log: {outcome.log})" if outcome.log else ""
-        click.echo(f"Refused: {outcome.verdict.reason}{where}", err=True)
-        ctx.exit(1)
     click.echo(f"storykit: {outcome.verdict.reason}; recorded in {project.rel(outcome.path)}")
     if outcome.commit:
         click.echo(f"Committed {outcome.commit[:10]}:")
@@ -58,6 +52,8 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
         more = len(outcome.left_out) - 5
         shown = ", ".join(outcome.left_out[:5]) + (f" (and {more} more)" if more > 0 else "")
         click.echo(f"Not in that commit (uncommitted changes): {shown}", err=True)
+    if jsonout.active():  # then stdout is stderr: the live output and the lines above went there
+        _emit(project, outcome)
 
 
 def _emit(project, outcome) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +65,6 @@ def _emit(project, outcome) -> None:  # type: ignore[no-untyped-def]
     jsonout.emit("run-tests", {
         "id": outcome.story_id,
         "path": project.rel(outcome.path),
-        "refused": verdict.refused,
         "status": meta.get("status"),
         "phase": verdict.phase,
         "reason": verdict.reason,
@@ -78,4 +73,4 @@ def _emit(project, outcome) -> None:  # type: ignore[no-untyped-def]
         "commit": outcome.commit,
         "left_out": list(outcome.left_out),
         "run": jsonout.run_fields(outcome.result) if outcome.result else None,
-    }, ok=not verdict.refused)
+    })

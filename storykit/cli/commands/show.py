@@ -6,6 +6,7 @@ import click
 
 from storykit.cli.app import project_from
 from storykit.cli.jsonflag import json_option
+from storykit.core.settings import resolve
 
 
 def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
@@ -27,7 +28,7 @@ def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
         f"  Dependencies: {regions.dependencies_line(meta.get('dependencies') or [])}",
         f"  Blocks:       {regions.blocks_line(project.blocks(story.id))}",
         f"  Tests:        {', '.join(meta.get('tests') or []) or 'marked @pytest.mark.story(' + story.id + ')'}"
-        f" (at least {meta.get('min_tests', project.config.min_tests)} to pass)",
+        f" (at least {resolve(meta, project.config).min_tests} to pass)",
         f"  Command:      {_command(project, story)}",
     ]
     for phase in ("red", "green", "validate", "final"):

@@ -79,8 +79,13 @@ def _one(ctx: click.Context, project: Any, story: str, timeout: float | None, ve
     if check.problems:
         for problem in check.problems:
             click.echo(f"Problem: {check.story_id}: {problem}", err=True)
-        click.echo(f"Refused: {check.story_id}'s evidence does not replay ({len(check.problems)} problem(s))", err=True)
-        ctx.exit(1)
+        if jsonout.active():
+            ctx.exit(1)  # the verify document above says why; one document only
+        # The one refusal channel: the boundary prints "Refused: ..." and exits 1.
+        from storykit.errors import Refused
+
+        raise Refused(f"{check.story_id}'s evidence does not replay ({len(check.problems)} problem(s))",
+                      story=check.story_id)
     click.echo(f"storykit: {check.story_id}'s evidence replays: its tests fail at the red commit and pass "
                f"at the completion commit")
 

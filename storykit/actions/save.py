@@ -1,0 +1,151 @@
+"""The one save transaction every writer uses (run-tests, complete, validate, new,
+renumber): lock -> reload -> refuse if the story changed since it was read -> write
+the story (or stories) -> regenerate the tracker -> commit (optional).
+
+On any exception on the way (a refusal, a full disk, a permission error, a failing
+git hook, Ctrl-C, a bug) every file the transaction wrote is put back byte for byte
+(mode included), a file it created is removed, and HEAD's branch and the git index
+are put back exactly as they were; then the exception goes on.  A read-only story is
+refused, never rewritten: ``require_writable`` is called before any test runs, and
+again at each write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from storykit import git
+from storykit.errors import GitError, Refused, StorykitError
+from storykit.project import tracker
+from storykit.project.files import project_lock, write_atomic, write_text_atomic
+from storykit.story.model import Story, load
+
+if TYPE_CHECKING:
+    from storykit.project.store import Project
+
+
+def require_writable(project: Project, *paths: Path) -> None:
+    """Refuse (exit 2) a file storykit would rewrite that is read-only: someone made
+    it so on purpose, and ``os.replace`` would rewrite it anyway."""
+    for path in paths:
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(mode) and (not mode & stat.S_IWUSR or not os.access(path, os.W_OK)):
+            rel = project.rel(path)
+            raise StorykitError(f"{rel} is read-only: make it writable (chmod u+w {rel}) and run again")
+
+
+def _cannot_write(project: Project, path: Path, exc: OSError) -> StorykitError:
+    return StorykitError(f"cannot write {project.rel(path)}: {exc.strerror or exc}",
+                         hint="nothing was changed: fix that and run again")
+
+
+class Transaction:
+    """The writes of one save, remembered so that they can all be undone."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._originals: dict[Path, tuple[bytes, int] | None] = {}
+        self._git: git.IndexState | None = None
+        self._git_taken = False
+
+    def reload(self, story: Story, *, during: str, again: str) -> Story:
+        """The story as it is now; refused when its status or runs changed since
+        ``story`` was read (another storykit ran meanwhile)."""
+        try:
+            fresh = load(story.path)
+        except FileNotFoundError:
+            rel = self.project.rel(story.path)
+            raise Refused(f"{rel} was deleted while {during}, so nothing was recorded",
+                          hint=f"restore it (git checkout -- {rel}) and run again") from None
+        if fresh.status != story.status or fresh.runs != story.runs:
+            raise Refused(f"{story.id} changed while {during} (now {fresh.status})", hint=again)
+        return fresh
+
+    def _keep(self, path: Path) -> None:
+        if path in self._originals:
+            return
+        try:
+            self._originals[path] = (path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
+        except FileNotFoundError:
+            self._originals[path] = None
+        except OSError as exc:
+            raise _cannot_write(self.project, path, exc) from exc
+
+    def write(self, path: Path, text: str) -> bool:
+        """Write ``text`` to ``path`` atomically (nothing when it already holds it)."""
+        require_writable(self.project, path)
+        self._keep(path)
+        try:
+            return write_text_atomic(path, text)
+        except OSError as exc:
+            raise _cannot_write(self.project, path, exc) from exc
+
+    def save(self, story: Story) -> bool:
+        """Write a story to its file."""
+        return self.write(story.path, story.text())
+
+    def remove(self, path: Path) -> None:
+        self._keep(path)
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise _cannot_write(self.project, path, exc) from exc
+
+    def tracker(self) -> bool:
+        """Regenerate the tracker from the stories as they are now on disk."""
+        path = self.project.config.tracker_path
+        require_writable(self.project, path)
+        self._keep(path)
+        self.project.invalidate()
+        try:
+            return tracker.write(self.project)
+        except OSError as exc:
+            raise _cannot_write(self.project, path, exc) from exc
+
+    def commit(self, paths: list[Path], message: str, *, hint: str) -> str:
+        """Commit ``paths`` with what the user staged; ``hint`` says what to do when
+        git refuses (the files are put back before the refusal is shown)."""
+        if not self._git_taken:
+            self._git, self._git_taken = git.index_state(self.project.root), True
+        try:
+            return git.commit(self.project.root, paths, message)
+        except GitError as exc:
+            raise GitError(exc.message, hint=hint) from None
+
+    def rollback(self) -> None:
+        """Undo every write, newest first; then HEAD and the index."""
+        for path, original in reversed(list(self._originals.items())):
+            with contextlib.suppress(OSError):
+                if original is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    data, mode = original
+                    write_atomic(path, data)
+                    os.chmod(path, mode)
+        if self._git is not None:
+            with contextlib.suppress(StorykitError, OSError):
+                git.restore_index_state(self._git)
+        self.project.invalidate()
+
+
+@contextlib.contextmanager
+def transaction(project: Project) -> Iterator[Transaction]:
+    """Hold the project lock, see the stories as they are now, and undo every write
+    made inside the block if anything in it raises."""
+    with project_lock(project.config.state_path):
+        project.invalidate()  # other stories may have changed meanwhile
+        tx = Transaction(project)
+        try:
+            yield tx
+        except BaseException:
+            tx.rollback()
+            raise
+        project.invalidate()
