@@ -35,8 +35,8 @@ def require_writable(project: Project, *paths: Path) -> None:
     for path in paths:
         try:
             mode = path.stat().st_mode
-        except FileNotFoundError:
-            continue
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # nothing there to protect; writing it will say what is wrong
         if stat.S_ISREG(mode) and (not mode & stat.S_IWUSR or not os.access(path, os.W_OK)):
             rel = project.rel(path)
             raise StorykitError(f"{rel} is read-only: make it writable (chmod u+w {rel}) and run again")
