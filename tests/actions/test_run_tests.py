@@ -198,7 +198,7 @@ def test_a_story_that_cannot_be_rewritten_stops_the_run(project: Project) -> Non
     project.write("tests/test_feature.py", "import time\n\ndef test_slow():\n    time.sleep(60)\n    assert False\n")
     before = project.snapshot()
     started = time.monotonic()
-    result = project.sk("run-tests", "1")
+    result = project.run("run-tests", "1")
     assert time.monotonic() - started < 30  # stopped, not waited for
     assert result.exit_code == 2
     assert result.stderr.endswith(
@@ -215,7 +215,7 @@ def test_a_missing_section_is_refused_before_any_test_runs(project: Project) -> 
     path.write_text(path.read_text(encoding="utf-8").replace("## Test Results (MANDATORY)", "## Results"),
                     encoding="utf-8")
     project.write("tests/test_feature.py", "def test_x():\n    assert False\n")
-    result = project.sk("run-tests", "1")
+    result = project.run("run-tests", "1")
     assert result.exit_code == 2
     assert "test session starts" not in result.stdout  # pytest never started
     assert "has no '## Test Results' section" in result.stderr

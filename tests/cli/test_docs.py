@@ -21,7 +21,7 @@ def test_pre_commit_hooks_run_real_commands(project: Project) -> None:
         assert hook["language"] == "python" and hook["pass_filenames"] is False
         program, *args = shlex.split(hook["entry"])
         assert program == "storykit"
-        result = project.sk(*args)
+        result = project.run(*args)
         assert result.exit_code == 0, result.output
     assert re.match(hooks["storykit-tracker"]["files"], "stories/STORY-001-add-tags.md")
     assert re.match(hooks["storykit-tracker"]["files"], "STORY_TRACKER.md")

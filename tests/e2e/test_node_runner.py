@@ -68,7 +68,7 @@ def test_node_passing_before_red_is_refused(node_project: Project) -> None:
     p.new(tests="test/math.test.js")
     p.write("test/math.test.js", MATH_TESTS)
     before = p.snapshot()
-    result = p.sk("run-tests", "1")
+    result = p.run("run-tests", "1")
     assert result.exit_code == 1
     assert "Refused: tests pass before any implementation: write a failing test first (2 passed" in result.stderr
     assert p.snapshot() == before
@@ -79,7 +79,7 @@ def test_node_test_file_that_cannot_load_is_not_red(node_project: Project) -> No
     p.new(tests="test/math.test.js")
     p.write("test/math.test.js", "const { add } = require('../missing.js');\n" + MATH_TESTS)
     before = p.snapshot()
-    result = p.sk("run-tests", "1")
+    result = p.run("run-tests", "1")
     assert result.exit_code == 1
     assert "Refused: 1 test file(s) could not be collected (test/math.test.js): fix them first" in result.stderr
     assert p.snapshot() == before
@@ -94,7 +94,7 @@ def test_command_without_junit_output_is_reported_not_passed(node_project: Proje
     story = p.story_path()
     story.write_text(story.read_text().replace("min_tests: 2\n", "min_tests: 2\ntest_command: node --test {tests}\n"))
     before = p.snapshot()
-    result = p.sk("run-tests", "1")  # the story's own test_command overrides the config's
+    result = p.run("run-tests", "1")  # the story's own test_command overrides the config's
     assert result.exit_code == 1
     assert ("Refused: the test command exited 0 without writing JUnit XML to {junit} (it failed to start, or "
             "test_command does not pass {junit} to the runner's JUnit reporter); nothing was recorded") in result.stderr
