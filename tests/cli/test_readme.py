@@ -89,7 +89,7 @@ def test_global_options_are_listed() -> None:
 
 def test_a_missing_option_is_named_with_its_row() -> None:
     """What another branch sees when it adds an option and forgets the README."""
-    assert missing_options("verify", "storykit verify STORY [--timeout S]") == ["-v / --verbose"]
+    assert missing_options("tracker", "storykit tracker") == ["--check"]
     assert missing_options("run-tests", "storykit run-tests STORY [--timeout S] [--force] [--commit] [--json] "
                                         "[-- PYTEST ARGS --made-up]") == []
     assert unknown_options("tracker", "storykit tracker [--check] [--all]") == ["--all"]

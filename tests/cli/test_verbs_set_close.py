@@ -92,7 +92,7 @@ def test_set_tests_of_a_story_with_runs_says_its_evidence_is_stale(story: Projec
                              "run 'storykit run-tests STORY-001' again\n")
     assert front(story.story())["tests"] == ["tests/test_feature.py", "tests/test_more.py"]
     doc = json.loads(story.run("set", "1", "track=X", "--json").stdout)
-    assert doc == {"version": 1, "kind": "set", "ok": True, "id": "STORY-001",
+    assert doc == {"version": 2, "kind": "set", "ok": True, "id": "STORY-001",
                    "path": "stories/STORY-001-add-feature.md", "changed": {"track": "X"}, "stale": False,
                    "notes": []}
 
@@ -140,7 +140,7 @@ def test_close_duplicate_needs_an_existing_of_and_counts_as_it(story: Project) -
     result = story.run("close", "2", "--as", "duplicate", "--reason", "same as 1", "--of", "1", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
-        "version": 1, "kind": "close", "ok": True, "id": "STORY-002", "path": "stories/STORY-002-second.md",
+        "version": 2, "kind": "close", "ok": True, "id": "STORY-002", "path": "stories/STORY-002-second.md",
         "status": "closed", "closed_as": "duplicate", "closed_reason": "same as 1", "duplicate_of": "STORY-001",
         "dependents": ["STORY-003"]}
     assert "**Closed:** duplicate of STORY-001: same as 1\n" in story.story("STORY-002")

@@ -99,7 +99,7 @@ def test_tick_json(story: Project) -> None:
     result = story.run("tick", "1", "3", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc == {"version": 1, "kind": "tick", "ok": True, "id": "STORY-001",
+    assert doc == {"version": 2, "kind": "tick", "ok": True, "id": "STORY-001",
                    "path": "stories/STORY-001-add-feature.md", "undo": False,
                    "changed": [{"number": 3, "section": "Tasks",
                                 "item": "Note the interfaces other stories rely on", "checked": True}],
@@ -146,7 +146,7 @@ def test_note_makes_a_notes_section_where_the_template_has_none(story: Project) 
 
 def test_note_json_and_unknown_story(story: Project) -> None:
     result = story.run("note", "1", "hello", "--json")
-    assert json.loads(result.stdout) == {"version": 1, "kind": "note", "ok": True, "id": "STORY-001",
+    assert json.loads(result.stdout) == {"version": 2, "kind": "note", "ok": True, "id": "STORY-001",
                                          "path": "stories/STORY-001-add-feature.md", "section": "Handoff Notes",
                                          "date": TODAY, "by": "Test User", "text": "hello"}
     result = story.run("note", "9", "hello")

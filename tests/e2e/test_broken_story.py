@@ -161,9 +161,8 @@ def test_read_only_story_is_refused_before_any_test_runs(two: Project) -> None:
     path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     before = state(two.root)
     run = two.sk("run-tests", "2")
-    assert run.exit_code == 1, run.output
-    assert run.stderr == (f"Refused: {OTHER} is read-only, so the run could not be recorded; make it writable "
-                          f"(chmod u+w {OTHER}) and run again\n")
+    assert run.exit_code == 2, run.output
+    assert run.stderr == f"Error: {OTHER} is read-only: make it writable (chmod u+w {OTHER}) and run again\n"
     assert not (two.root / "ran.txt").exists()
     assert state(two.root) == before
     assert stat.S_IMODE(path.stat().st_mode) == 0o444
@@ -175,7 +174,7 @@ def test_a_test_that_deletes_its_own_story_is_a_clean_refusal(two: Project) -> N
     tracker = two.read("STORY_TRACKER.md")
     run = two.sk("run-tests", "2")
     assert run.exit_code == 1, run.output
-    assert run.stderr.splitlines()[-1] == (f"Refused: {OTHER} was deleted while its tests ran, so the run was not "
+    assert run.stderr.splitlines()[-1] == (f"Refused: {OTHER} was deleted while its tests ran, so nothing was "
                                            f"recorded; restore it (git checkout -- {OTHER}) and run again")
     assert two.read("STORY_TRACKER.md") == tracker
     assert not (two.root / OTHER).exists()
