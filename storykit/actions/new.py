@@ -26,7 +26,7 @@ from storykit.core import workflow
 from storykit.errors import StorykitError
 from storykit.project.files import project_lock, write_text_atomic
 from storykit.project.store import Project
-from storykit.story.model import dump_front, load, one_line_problem
+from storykit.story.model import Story, dump_front, load, one_line_problem
 from storykit.story.templates import get as get_template
 from storykit.story.templates import render as render_template
 
@@ -135,20 +135,22 @@ def new_story(
             return Created(story_id, path, text, written=False)
         if path.exists():
             raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
+        # Read the stories whose Blocks line changes before writing anything: one of them
+        # with conflict markers must refuse the whole command, not stop it half-way.
+        blocked = [load(entries[dep].path) for dep in dependencies]
         write_text_atomic(path, text)
         project.invalidate()
-        for dep in dependencies:  # their derived "Blocks:" line now names this story
-            _refresh_blocks(project, entries[dep].path)
+        for dep in blocked:  # their derived "Blocks:" line now names this story
+            _refresh_blocks(project, dep)
         tracker.write(project)
         return Created(story_id, path, text, written=True)
 
 
-def _refresh_blocks(project: Project, path: Path) -> None:
-    story = load(path)
+def _refresh_blocks(project: Project, story: Story) -> None:
     body = regions.set_header(story.id, story.body, story.status, project.blocks(story.id))
     if body != story.body:
         story.body = body
-        write_text_atomic(path, story.text())
+        write_text_atomic(story.path, story.text())
 
 
 def commit_message(template: str, meta: dict[str, Any]) -> str:
