@@ -31,10 +31,36 @@ def main(argv: list[str] | None = None) -> int:
     # processes the tests started running).
     signal.signal(signal.SIGTERM, _terminate)
     if not utf8:
+        _reexec_in_utf8_mode(args)
         args = _utf8(args)
     from storykit.cli.app import run
 
     return run(args)
+
+
+def _reexec_in_utf8_mode(args: list[str]) -> None:
+    """Under a C/ASCII locale with UTF-8 mode off, Python names files in ASCII with
+    escaped bytes, while story files, the config and git name them in UTF-8: a title
+    "Café" or a test file ``test_café.py`` could not be opened (exit 70 in the middle of
+    'complete').  Start again in UTF-8 mode (one interpreter start, only under such a
+    locale), where file names, arguments and output are all UTF-8, as git's are.
+
+    ``-X utf8`` makes the new process take the other branch, so this happens once;
+    ``-P`` keeps the working directory off ``sys.path``, so a ``storykit/`` folder in
+    the checkout (an untrusted pull request) is never what runs.  The test run and
+    the commands storykit starts inherit ``PYTHONUTF8=1``: pytest itself cannot write
+    a non-ASCII node id under an ASCII file system encoding."""
+    import os
+
+    if os.name != "posix":
+        return
+    os.environ["PYTHONUTF8"] = "1"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:  # the arguments go back as the bytes they came as (fsencode of their escapes)
+        os.execv(sys.executable, [sys.executable, "-P", "-X", "utf8", "-m", "storykit", *args])
+    except OSError:
+        return  # carry on without UTF-8 mode: arguments and output are still UTF-8 (_utf8)
 
 
 def _utf8(args: list[str]) -> list[str]:

@@ -125,10 +125,12 @@ def new_story(
         if path.exists():
             raise StorykitError(f"{project.rel(path)} already exists", hint="choose another title or --id")
         save.require_writable(project, config.tracker_path, *(entries[dep].path for dep in dependencies))
+        # Read the stories whose Blocks line changes before writing anything: one of them
+        # with conflict markers must refuse the whole command, not stop it half-way.
+        blocked = [load(entries[dep].path) for dep in dependencies]
         tx.write(path, text)
         project.invalidate()
-        for dep in dependencies:  # their derived "Blocks:" line now names this story
-            story = load(entries[dep].path)
+        for story in blocked:  # their derived "Blocks:" line now names this story
             body = regions.set_header(story.id, story.body, story.status, project.blocks(story.id))
             if body != story.body:
                 story.body = body
