@@ -62,8 +62,9 @@ def test_step(step):
     time.sleep({pause})
     assert os.environ.get("STORYKIT_BENCH_FAIL") != "1"
 """
-# A real suite: modules of parametrized tests with fixtures, marks, skips and xfails,
-# each test doing a little work (as real tests do), 15-20 s in all under bare pytest.
+# A real suite: modules of parametrized tests with fixtures, each test doing a little
+# work (as real tests do), 15-20 s in all under bare pytest.  (No skips: green means
+# none, unless a project sets allow_skips.)
 REAL_FILES = 24
 REAL_PER_FILE = 25
 REAL_SUITE = """import json
@@ -86,15 +87,10 @@ def test_round_trip(record, case):
     assert os.environ.get("STORYKIT_BENCH_FAIL") != "1"
 
 
-@pytest.mark.skipif(True, reason="not on this platform")
-def test_platform_only():
-    pass
-
-
-@pytest.mark.xfail(reason="known issue")
-def test_known_issue():
+@pytest.mark.parametrize("word", ["tags", "users"])
+def test_words(word):
     time.sleep(0.025)
-    assert False
+    assert word.isalpha()
 
 
 def test_sorting(record):
