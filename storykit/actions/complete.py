@@ -91,11 +91,16 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         raise Refused(f"{story.id} not completed: {problem}")
     log = keep_log(project, story.id, "final")
     validated = _validate_for_complete(project, story, timeout, echo)
+    from storykit.actions.suite import run_whole_suite, skipped_note
+
+    # The whole suite may take longer than the story's own tests: only --timeout or the config's timeout apply.
+    suite = run_whole_suite(project, story, timeout or project.config.timeout, echo)  # refuses on any failure
     tested = evidence.test_files(story.meta, story.runs.get("green"))
     final = evidence.record(result, commit=git.head(project.root), tree=None,
                             digest_value=evidence.digest(project.root, tested), log=log, command=shown)
     final.pop("tree")
     final.pop("tests")  # the green run holds them; the final run only confirms the counts
+    final["suite"] = suite
     will_commit = commit and blocker is None
     with project_lock(project.config.state_path):
         project.invalidate()  # other stories may have changed while the tests ran
@@ -140,6 +145,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
             summary = git.show_commit(project.root, sha)
     reason = None if will_commit else ("--no-commit" if not commit else blocker)
     notes = [f"validated first: {len(validated.record['commands'])} command(s) passed"] if validated else []
+    notes += skipped_note(suite)
     return Completed(fresh.id, path, sha, summary, reason, notes)
 
 
