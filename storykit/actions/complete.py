@@ -20,6 +20,7 @@ from storykit.actions.new import commit_message, today
 from storykit.project.store import Project
 from storykit.story.model import Story, load
 from storykit.actions.run_tests import execute, keep_log, load_warning
+from storykit.actions.suite import run_whole_suite, skipped_note
 
 if TYPE_CHECKING:
     from storykit.actions.validate import ValidationRun
@@ -91,8 +92,6 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         raise Refused(f"{story.id} not completed: {problem}")
     log = keep_log(project, story.id, "final")
     validated = _validate_for_complete(project, story, timeout, echo)
-    from storykit.actions.suite import run_whole_suite, skipped_note
-
     # The whole suite may take longer than the story's own tests: only --timeout or the config's timeout apply.
     suite = run_whole_suite(project, story, timeout or project.config.timeout, echo)  # refuses on any failure
     tested = evidence.test_files(story.meta, story.runs.get("green"))
