@@ -26,6 +26,7 @@ from storykit.project.files import require_private_dir
 from storykit.project.store import Project
 from storykit.story import evidence, regions
 from storykit.story.model import Story
+from storykit.actions.suite import run_whole_suite, skipped_note
 
 if TYPE_CHECKING:
     from storykit.actions.validate import ValidationRun
@@ -79,11 +80,14 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
                       log=keep_log(project, story.id, "refused"), run=result)
     log = keep_log(project, story.id, "final")
     validated = _validate_for_complete(project, story, settings.timeout, echo)
+    # The whole suite may take longer than the story's own tests: only --timeout or the config's timeout apply.
+    suite = run_whole_suite(project, story, timeout or project.config.timeout, echo)  # refuses on any failure
     tested = evidence.test_files(story.meta, story.runs.get("green"))
     final = evidence.record(result, commit=git.head(project.root), tree=None,
                             digest_value=evidence.digest(project.root, tested), log=log, command=shown)
     final.pop("tree")
     final.pop("tests")  # the green run holds them; the final run only confirms the counts
+    final["suite"] = suite
     will_commit = commit and blocker is None
     sha = None
     summary = ""
@@ -114,6 +118,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
             summary = git.show_commit(project.root, sha)
     reason = None if will_commit else ("--no-commit" if not commit else blocker)
     notes = [f"validated first: {len(validated.record['commands'])} command(s) passed"] if validated else []
+    notes += skipped_note(suite)
     return Completed(fresh.id, fresh.path, sha, summary, reason, notes)
 
 

@@ -40,6 +40,9 @@ class Config:
     validate: tuple[str, ...] = ()
     log_dir: str = ".storykit/logs"
     output_lines: int = 200
+    whole_suite: bool = True
+    # The whole suite's command ({junit}); unset: the default pytest command without paths.
+    suite_command: str | None = None
 
     @property
     def stories_path(self) -> Path:
@@ -78,6 +81,8 @@ _SETTINGS: dict[str, tuple[tuple[type, ...], str]] = {
     "validate": ((list,), "validation commands run before done"),
     "log_dir": ((str,), "folder of full test logs (git-ignored)"),
     "output_lines": ((int,), "lines of test output kept in a story"),
+    "whole_suite": ((bool,), "complete also runs the whole test suite"),
+    "suite_command": ((str,), "command that runs the whole suite ({junit}); needed with a custom test_command"),
 }
 
 

@@ -242,6 +242,7 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
             commit = f" at commit `{final['commit'][:10]}`" if final.get("commit") else ""
             out += [f"- Re-run at completion: {shown_time(final.get('at'))}{commit}: "
                     f"{fp} passed, {final.get('total', 0)} total"]
+        out += suite_lines(final)
     else:
         out += ["- Pending: `storykit run-tests` records the passing output here after the implementation."]
 
@@ -261,6 +262,21 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
 
     out += ["", f"**STATUS**: {_status_text(meta.get('status', 'not-started'), red, green)}", "", "---", ""]
     return "\n".join(out) + "\n"
+
+
+def suite_lines(final: dict[str, Any] | None) -> list[str]:
+    """Step 4's line on the whole suite run at completion (``runs.final.suite``)."""
+    suite = (final or {}).get("suite")
+    if not isinstance(suite, dict):
+        return []
+    if suite.get("skipped"):
+        return [f"- Whole suite at completion: not run ({suite['skipped']})"]
+    counts = suite.get("counts") or {}
+    shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items(), key=lambda kv: _ORDER.get(kv[0], 9)))
+    red = suite.get("red_stories")
+    expected = f"; the failures are the tests of {', '.join(red)}, red" if red else ""
+    command = code_span(str(suite.get("command", "")))
+    return [f"- Whole suite at completion: {shown or 'no tests'} ({command}){expected}"]
 
 
 def _status_text(status: str, red: dict[str, Any] | None, green: dict[str, Any] | None) -> str:

@@ -150,7 +150,7 @@ def test_complete_json(project: Project) -> None:
     assert "2 passed" in result.stderr  # the final run's live output
     assert "storykit: STORY-001 is done" in result.stderr and "Committed " in result.stderr  # the human lines
     assert list(doc) == ["version", "kind", "ok", "id", "path", "status", "completed", "completed_by", "actual",
-                         "commit", "committed_files", "not_committed", "notes", "run"]
+                         "commit", "committed_files", "not_committed", "notes", "run", "suite"]
     assert doc["status"] == "done" and doc["completed_by"] == "agent-7"
     assert doc["commit"] == project.git("rev-parse", "HEAD").strip()
     assert doc["committed_files"] == ["STORY_TRACKER.md", "stories/STORY-001-add-feature.md", "tests/test_feature.py"]

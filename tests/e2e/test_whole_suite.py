@@ -93,3 +93,15 @@ def test_suite_command_runs_the_whole_suite_of_a_custom_runner(project: Project)
     done = project.run("complete", "1")
     assert done.exit_code == 0, done.output
     assert "- Whole suite at completion: 9 passed (`python -m pytest --junitxml=<junit.xml>`)\n" in project.story()
+
+
+def test_the_failing_tests_of_another_red_story_are_expected(project: Project) -> None:
+    green_story(project, break_shared=False)
+    project.write("tests/test_later.py", "def test_later():\n    assert False, 'not yet'\n")
+    assert project.new(title="Later", tests="tests/test_later.py").exit_code == 0
+    assert project.run("run-tests", "2").exit_code == 0  # red: its failing test is recorded evidence
+    project.tick_all()
+    done = project.run("complete", "1")
+    assert done.exit_code == 0, done.output
+    assert ("- Whole suite at completion: 9 passed, 1 failed (`python -m pytest`); the failures are the tests "
+            "of STORY-002, red\n") in project.story()

@@ -65,4 +65,5 @@ def _emit(project, done) -> None:  # type: ignore[no-untyped-def]
         "not_committed": done.not_committed,
         "notes": list(done.notes),
         "run": jsonout.recorded_run((meta.get("runs") or {}).get("final") or {}),
+        "suite": ((meta.get("runs") or {}).get("final") or {}).get("suite"),
     })
