@@ -90,6 +90,8 @@ def _covered(node: str, tests: list[str]) -> bool:
     import posixpath
 
     path = posixpath.normpath(node.split("::", 1)[0])
+    if "/" not in path and "." not in path:
+        return True  # a runner's id with no file in it (JUnit from some runners): nothing to attribute
     for test in tests:
         if "::" in test:  # a node id: itself, a test in it, or one of its parametrized cases
             if node == test or node.startswith((test + "::", test + "[")):

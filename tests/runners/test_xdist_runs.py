@@ -12,6 +12,13 @@ from pathlib import Path
 
 import pytest
 
+
+@pytest.fixture(autouse=True)
+def autoload_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """xdist reaches pytest through its entry point: the suite's speed-up that turns plugin
+    autoloading off (tests/conftest.py) would make ``-n`` an unknown option here."""
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+
 from conftest import Project, copy_of, prepared
 
 # Every outcome the plugin tells apart, on more tests than one worker takes.
@@ -157,7 +164,7 @@ def test_collection_error_under_xdist_is_reported_once(project: Project) -> None
     result = project.sk("run-tests", "STORY-001", "--json", "--", "-n", "2")
     document = json.loads(result.stdout)
     assert result.exit_code == 1, result.output
-    assert document["refused"] is True
+    assert document["kind"] == "error" and document["error"] == "refused"
     assert document["run"]["collect_errors"] == ["tests/test_feature.py"]
     assert "corrupt" not in document["reason"]
 
