@@ -119,13 +119,19 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
         # of the project that points at the real working tree.
         paths = [str(cwd)] + ([str(cwd / "src")] if (cwd / "src").is_dir() else [])
         env = {"PYTHONPATH": os.pathsep.join(filter(None, [*paths, os.environ.get("PYTHONPATH")]))}
+        plugin = _plugin_name(paths)
+        if plugin != runner.PLUGIN_MODULE:
+            # The checkout is a storykit of its own (this project's history): its tests may
+            # start `python -m storykit` with PYTHONPATH cleared, which would run the
+            # installed storykit instead of the code of the commit replayed.
+            env["PATH"] = os.pathsep.join([str(_overlay(checkout.parent / "python", paths)), os.environ["PATH"]])
         if echo is not None:
             echo.write(f"\n=== storykit verify: {story.id} at {_WHERE[phase]} {sha[:10]} ===\n".encode())
             echo.flush()
         log = project.config.log_path / f"{story.id}-verify-{phase}.log"
         result = runner.run(command, tests, marker, cwd=cwd, log_path=log, timeout=timeout,
                             output_lines=project.config.output_lines, echo=echo, env=env,
-                            plugin=_plugin_name(paths))
+                            plugin=plugin)
     total = len(result.tests)
     if result.exit_code == 1 and result.failed:
         summary = f"{result.failed} of {total} tests fail"
@@ -134,6 +140,28 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
     else:
         summary = f"the tests did not run properly (exit code {result.exit_code})"
     return Replay(phase, sha, summary, result)
+
+
+def _overlay(where: Path, paths: list[str]) -> Path:
+    """The ``bin`` folder of a throwaway virtual environment whose ``python`` sees
+    ``paths`` first and then everything the project's Python sees, so that every
+    process a replayed test starts, with or without PYTHONPATH, runs the replayed
+    code.  No package is installed: a ``.pth`` file lists the paths."""
+    import json
+    import subprocess
+
+    from storykit.runners.pytest_run import project_python
+
+    python = project_python()
+    seen = subprocess.run([python, "-c", "import json, sys; print(json.dumps([p for p in sys.path if p]))"],
+                          capture_output=True, text=True, check=True)
+    subprocess.run([python, "-m", "venv", "--without-pip", str(where)], capture_output=True, check=True)
+    found = sorted(where.glob("lib/python*/site-packages"))
+    if not found:  # Windows layout
+        found = [where / "Lib" / "site-packages"]
+    (found[0] / "storykit_replay.pth").write_text("\n".join([*paths, *json.loads(seen.stdout)]) + "\n",
+                                                   encoding="utf-8")
+    return where / ("Scripts" if (where / "Scripts").is_dir() else "bin")
 
 
 def _plugin_name(paths: list[str]) -> str:

@@ -16,10 +16,11 @@ from storykit.runners.result import RunResult
 PLUGIN_MODULE = "storykit_pytest"
 
 
-def project_python() -> str:
-    """The project's Python: ``python`` on PATH (the active environment), else ``python3``."""
+def project_python(search: str | None = None) -> str:
+    """The project's Python: ``python`` on PATH (the active environment), else
+    ``python3``; ``search`` is the PATH to look in (default: this process's)."""
     for name in ("python", "python3"):
-        found = shutil.which(name)
+        found = shutil.which(name, path=search)
         if found:
             return found
     raise StorykitError("no 'python' or 'python3' on PATH",
@@ -27,14 +28,14 @@ def project_python() -> str:
 
 
 def pytest_command(tests: list[str], extra: list[str], report: Path, color: bool,
-                   plugin: str = PLUGIN_MODULE) -> list[str]:
+                   plugin: str = PLUGIN_MODULE, search: str | None = None) -> list[str]:
     """The default command: the project's ``python -m pytest`` with storykit's plugin.
 
     ``plugin`` other than ``PLUGIN_MODULE``: the private copy is loaded under that
     name and the installed entry point is blocked (a replay of storykit's own history,
     where the checkout's ``storykit`` package shadows the one the entry point names)."""
     blocked = ["-p", f"no:{PLUGIN_MODULE}"] if plugin != PLUGIN_MODULE else []
-    command = [project_python(), "-m", "pytest", *tests, *blocked, "-p", plugin, f"--storykit-report={report}"]
+    command = [project_python(search), "-m", "pytest", *tests, *blocked, "-p", plugin, f"--storykit-report={report}"]
     if color:
         command.append("--color=yes")
     return command + extra

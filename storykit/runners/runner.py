@@ -58,7 +58,7 @@ def run(
         environment = {**os.environ, **(env or {})}
         color = bool(echo is not None and hasattr(echo, "isatty") and echo.isatty())
         if command_template is None:
-            command = pytest_run.pytest_command(tests, extra, report, color, plugin)
+            command = pytest_run.pytest_command(tests, extra, report, color, plugin, environment.get("PATH"))
             environment["PYTHONPATH"] = os.pathsep.join(
                 filter(None, [str(pytest_run.plugin_dir(workdir, plugin)), environment.get("PYTHONPATH")]))
         else:
