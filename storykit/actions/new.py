@@ -12,6 +12,8 @@ refusal, Ctrl-C or a kill leaves every file as it was.
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -53,7 +55,47 @@ def next_id(project: Project) -> str:
         story_id = project.file_id(Path(rel).name)
         if story_id:
             numbers.append(ids.id_number(story_id, project.config.id_prefix) or 0)
+    numbers += ids_in_other_worktrees(project)
     return ids.format_id(max(numbers, default=0) + 1, project.config.id_prefix, project.config.id_width)
+
+
+def ids_in_other_worktrees(project: Project) -> list[int]:
+    """The id numbers of the stories in the other worktrees of this clone, committed or
+    not: two agents in two worktrees never create the same id (issue 13).  Only file
+    names are read (one ``git worktree list``; none at all outside git)."""
+    top = git.toplevel(project.root)
+    if top is None:
+        return []
+    try:
+        folder = project.config.stories_path.resolve().relative_to(top.resolve())
+    except ValueError:
+        return []
+    numbers = []
+    for tree in git.worktrees(project.root):
+        if tree.resolve() == top.resolve():
+            continue
+        try:
+            names = os.listdir(tree / folder)
+        except OSError:
+            continue  # that worktree has no stories folder (yet)
+        for name in names:
+            story_id = project.file_id(name) if name.endswith(".md") else None
+            if story_id:
+                numbers.append(ids.id_number(story_id, project.config.id_prefix) or 0)
+    return numbers
+
+
+@contextlib.contextmanager
+def clone_lock(project: Project) -> Iterator[None]:
+    """The project lock, and the lock every worktree of this clone shares (in the
+    common git dir), held while an id is chosen and its file written."""
+    with project_lock(project.config.state_path):
+        common = git.common_dir(project.root)
+        if common is None:
+            yield
+            return
+        with project_lock(common / "storykit"):
+            yield
 
 
 def new_story(
@@ -76,7 +118,7 @@ def new_story(
     The id is chosen and the file written under the project lock, so two ``new``
     running at once never take the same id.
     """
-    lock = contextlib.nullcontext() if dry_run else project_lock(project.config.state_path)
+    lock = contextlib.nullcontext() if dry_run else clone_lock(project)
     with lock:
         project.invalidate()  # the stories as they are now, under the lock
         config = project.config
