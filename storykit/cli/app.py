@@ -36,6 +36,8 @@ COMMANDS = {
     "check": "storykit.cli.commands.check:check",
     "demo": "storykit.cli.commands.demo:demo",
     "verify": "storykit.cli.commands.verify:verify",
+    "start": "storykit.cli.commands.start:start",
+    "release": "storykit.cli.commands.start:release",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

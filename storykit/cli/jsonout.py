@@ -105,6 +105,8 @@ def story_fields(project: Project, path: Path, meta: dict[str, Any],
         "created": meta.get("created"),
         "started": meta.get("started"),
         "completed": meta.get("completed"),
+        "claimed_by": meta.get("claimed_by"),
+        "claimed_at": meta.get("claimed_at"),
     }
 
 

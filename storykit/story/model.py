@@ -8,7 +8,6 @@ value in it changes.  The body belongs to people, except the few regions that
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +24,12 @@ KEYS = (
     "id", "title", "status", "template", "created", "track", "agent", "estimate",
     "dependencies", "tests", "min_tests", "test_command", "validate", "timeout",
     "started", "completed", "completed_by", "actual", "overrides", "runs",
+    "claimed_by", "claimed_at",  # storykit start / release (per worktree's agent)
 )
 REQUIRED = ("id", "title", "status", "template", "created")
 _LIST_KEYS = ("dependencies", "tests", "validate")
 _STRING_KEYS = ("id", "title", "status", "template", "created", "track", "agent", "estimate",
-                "test_command", "started", "completed", "completed_by", "actual")
+                "test_command", "started", "completed", "completed_by", "actual", "claimed_by", "claimed_at")
 _DELIMITER = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?\Z")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # a line with its ending, as markdown-it counts
 
@@ -214,6 +214,8 @@ def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
                                      f"write it as {key}: \"...\""))
     status = meta.get("status")
     if isinstance(status, str) and status and status not in STATUSES:
+        import difflib
+
         close = difflib.get_close_matches(status, STATUSES, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(STATUSES)}"
         found.append(MetaProblem("status", "status", f"unknown status '{status}'", hint))
@@ -241,6 +243,8 @@ def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
                                      "storykit writes 'runs'; restore it from git"))
     for key in meta:
         if key not in KEYS:
+            import difflib
+
             close = difflib.get_close_matches(str(key), KEYS, n=1)
             suffix = f" (did you mean '{close[0]}'?)" if close else ""
             found.append(MetaProblem("unknown", str(key), f"unknown key '{key}' in front matter{suffix}"))

@@ -14,14 +14,16 @@ if TYPE_CHECKING:
 
 
 @click.command("next")
+@click.option("--all", "show_all", is_flag=True, help="Also list the stories an agent has claimed (marked).")
 @json_option("next")
 @click.pass_context
-def next_cmd(ctx: click.Context) -> None:
+def next_cmd(ctx: click.Context, show_all: bool) -> None:
     """List the stories ready to start: not started, every dependency done.
 
     Sorted by id, one per line: id, title, track, agent, estimate.  A story
     whose dependencies are not all done is blocked, and 'run-tests' refuses it
-    (unless --force, which is recorded in the story).
+    (unless --force, which is recorded in the story).  Stories claimed with
+    'storykit start' are left out (--all lists them, marked).
     """
     from storykit.core import graph
     from storykit.cli import jsonout
@@ -33,19 +35,27 @@ def next_cmd(ctx: click.Context) -> None:
     deps, status = graph.from_entries(entries.values())
     ready = graph.ready(deps, status)
     blocked = graph.blocked(deps, status)
+    claimed = [s for s in ready if entries[s].meta.get("claimed_by")]
+    if not show_all:
+        ready = [s for s in ready if s not in claimed]
     if jsonout.active():
         blocks = jsonout.blocks_map(project)
         jsonout.emit("next", {
             "ready": [jsonout.story_fields(project, entries[s].path, entries[s].meta, blocks) for s in ready],
             "blocked": [{"id": s, "waits_for": w} for s, w in blocked],
+            "claimed": [{"id": s, "claimed_by": entries[s].meta.get("claimed_by"),
+                         "claimed_at": entries[s].meta.get("claimed_at")} for s in claimed],
         })
         return
     if not ready:
         waiting = "; ".join(f"{s} waits for {', '.join(w)}" for s, w in blocked[:5])
         more = f"; and {len(blocked) - 5} more" if len(blocked) > 5 else ""
-        click.echo("No story is ready to start" + (f" ({waiting}{more})" if waiting else "") + ".", err=True)
+        parts = ([waiting + more] if waiting else []) + ([f"{len(claimed)} claimed: --all lists them"]
+                                                         if claimed else [])
+        click.echo("No story is ready to start" + (f" ({'; '.join(parts)})" if parts else "") + ".", err=True)
         return
-    rows = [(s, str(entries[s].meta.get("title", "")), _plan(entries[s].meta)) for s in ready]
+    rows = [(s, str(entries[s].meta.get("title", "")), _plan(entries[s].meta) + _claim(entries[s].meta))
+            for s in ready]
     width = max(len(s) for s, _, _ in rows)
     click.echo("\n".join(f"{s:<{width}}  {title}{plan}" for s, title, plan in rows))
 
@@ -53,3 +63,8 @@ def next_cmd(ctx: click.Context) -> None:
 def _plan(meta: dict[str, Any]) -> str:
     parts = [str(meta[k]) for k in ("track", "agent", "estimate") if meta.get(k)]
     return f"  ({', '.join(parts)})" if parts else ""
+
+
+def _claim(meta: dict[str, Any]) -> str:
+    holder = meta.get("claimed_by")
+    return f"  [claimed by {holder} since {meta.get('claimed_at')}]" if holder else ""
