@@ -16,6 +16,11 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"storykit {__version__}\n")
         return 0
+    if len(args) == 3 and args[0] == "hook" and not args[1].startswith("-"):
+        # An agent tool calls this on every file edit: answer without click (fast).
+        from storykit.hooks.run import main as hook
+
+        return hook(args[1:])
     utf8 = sys.flags.utf8_mode or sys.getfilesystemencoding().lower().replace("-", "") == "utf8"
     if utf8 and args in (["--help"], ["-h"]):
         from storykit.cli.helptext import fast_help
