@@ -38,6 +38,7 @@ COMMANDS = {
     "verify": "storykit.cli.commands.verify:verify",
     "start": "storykit.cli.commands.start:start",
     "release": "storykit.cli.commands.start:release",
+    "setup": "storykit.cli.commands.setup:setup",
     "hook": "storykit.cli.commands.hook:hook",
 }
 ALIASES = {"status": "list", "ls": "list"}

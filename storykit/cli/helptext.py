@@ -132,6 +132,10 @@ Commands:
   check      Check every story and the tracker; the CI gate.
   demo       Take a throwaway git repository through the whole cycle.
   verify     Replay STORY's TDD evidence from git: red must fail, done...
+  start      Claim STORY and make it the active story of this worktree.
+  release    Drop the claim on STORY (default: this worktree's active...
+  setup      Install storykit into an agent tool's project configuration.
+  hook       Answer one agent-tool hook: read the tool's JSON on stdin,...
 """,
     98: """Usage: storykit [OPTIONS] COMMAND [ARGS]...
 
@@ -171,6 +175,10 @@ Commands:
   check      Check every story and the tracker; the CI gate.
   demo       Take a throwaway git repository through the whole cycle.
   verify     Replay STORY's TDD evidence from git: red must fail, done must pass.
+  start      Claim STORY and make it the active story of this worktree.
+  release    Drop the claim on STORY (default: this worktree's active story) and its active...
+  setup      Install storykit into an agent tool's project configuration.
+  hook       Answer one agent-tool hook: read the tool's JSON on stdin, reply in its form.
 """,
 }
 # END GENERATED
