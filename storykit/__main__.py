@@ -16,8 +16,9 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"storykit {__version__}\n")
         return 0
-    if len(args) == 3 and args[0] == "hook" and not args[1].startswith("-"):
-        # An agent tool calls this on every file edit: answer without click (fast).
+    if args[:1] == ["hook"] and not {"-h", "--help"} & set(args[1:]):
+        # An agent tool calls this on every file edit: answer without click (fast), and
+        # never with click's usage exit 2, which every agent tool reads as "block".
         from storykit.hooks.run import main as hook
 
         return hook(args[1:])
