@@ -16,6 +16,12 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"storykit {__version__}\n")
         return 0
+    if args[:1] == ["hook"] and not {"-h", "--help"} & set(args[1:]):
+        # An agent tool calls this on every file edit: answer without click (fast), and
+        # never with click's usage exit 2, which every agent tool reads as "block".
+        from storykit.hooks.run import main as hook
+
+        return hook(args[1:])
     utf8 = sys.flags.utf8_mode or sys.getfilesystemencoding().lower().replace("-", "") == "utf8"
     if utf8 and args in (["--help"], ["-h"]):
         from storykit.cli.helptext import fast_help

@@ -146,6 +146,44 @@ def commit_files(root: Path, sha: str) -> list[str]:
     return [p for p in _git(root, "show", "--name-only", "--format=", sha).splitlines() if p]
 
 
+# -- parallel agents: the other worktrees of this clone ----------------------------------
+
+def common_dir(root: Path) -> Path | None:
+    """The git directory shared by every worktree of this clone, or None outside git."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=root, capture_output=True,
+                              stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        return None
+    if proc.returncode != 0:
+        return None
+    return (root / os.fsdecode(proc.stdout.strip())).resolve()  # relative to root when not absolute
+
+
+def worktrees(root: Path) -> list[Path]:
+    """The work trees of this clone (``git worktree list --porcelain``), the main one
+    first; bare entries and those whose folder is gone are left out."""
+    try:
+        proc = subprocess.run(["git", "worktree", "list", "--porcelain", "-z"], cwd=root, capture_output=True,
+                              stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        return []
+    if proc.returncode != 0:
+        return []
+    found: list[Path] = []
+    current: Path | None = None
+    for field in os.fsdecode(proc.stdout).split("\0") + [""]:
+        if field.startswith("worktree "):
+            current = Path(field[len("worktree "):])
+        elif field in ("bare", "prunable") or field.startswith("prunable "):
+            current = None
+        elif field == "" and current is not None:
+            if current.is_dir():
+                found.append(current)
+            current = None
+    return found
+
+
 # -- merge driver support: reading the three sides of a merge without touching the work tree --
 
 def git_dir(root: Path) -> Path:

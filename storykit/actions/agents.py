@@ -27,8 +27,9 @@ SECTION = """\
 Work in this repository is tracked as story files in `{stories}/`, and storykit
 enforces each story's test-driven cycle. Follow it for every change:
 
-1. Pick the next story: `storykit next --json`; read it with `storykit show STORY-ID --json`
-   and open its file. New work gets a story first: `storykit new TEMPLATE --title "..." --tests PATH`.
+1. Pick the next story: `storykit next --json`; claim it with `storykit start STORY-ID` (another
+   agent's claim is refused: pick another), read it with `storykit show STORY-ID --json` and open
+   its file. New work gets a story first: `storykit new TEMPLATE --title "..." --tests PATH`.
 2. Write the story's tests first; they must fail.
 3. `storykit run-tests STORY-ID` records the real failing output (status red). A run that
    passes before any failing run is refused: write a failing test.
@@ -36,13 +37,14 @@ enforces each story's test-driven cycle. Follow it for every change:
 5. `storykit run-tests STORY-ID` records the passing output (status green).
 6. Tick the boxes in Tasks, Acceptance Criteria and Completion Checklist that you really did.
 7. `storykit complete STORY-ID` re-runs the tests, records completion, regenerates
-   `{tracker}` and commits. The story is done only when this command succeeds.
+   `{tracker}` and commits. The story is done only when this command succeeds; then
+   `storykit release STORY-ID`.
 
 Rules:
 - Never edit a story's `status`, its `runs`, its Test Results section or `{tracker}`
   by hand: storykit writes them from real test runs.
 - Exit code 1 means the workflow refused (the reason says what to do); 2 means bad input.
-- `--json` on `list`, `show`, `next`, `check`, `run-tests` and `complete` prints one JSON
+- `--json` on `list`, `show`, `next`, `check`, `run-tests`, `complete`, `start` and `release` prints one JSON
   document on stdout (fields: docs/json.md in the storykit repository).
 {end}
 """

@@ -10,6 +10,7 @@ any write fails, every file written is put back and the new story removed.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,34 @@ def next_id(project: Project) -> str:
         story_id = project.file_id(Path(rel).name)
         if story_id:
             numbers.append(ids.id_number(story_id, project.config.id_prefix) or 0)
+    numbers += ids_in_other_worktrees(project)
     return ids.format_id(max(numbers, default=0) + 1, project.config.id_prefix, project.config.id_width)
+
+
+def ids_in_other_worktrees(project: Project) -> list[int]:
+    """The id numbers of the stories in the other worktrees of this clone, committed or
+    not: two agents in two worktrees never create the same id (issue 13).  Only file
+    names are read (one ``git worktree list``; none at all outside git)."""
+    top = git.toplevel(project.root)
+    if top is None:
+        return []
+    try:
+        folder = project.config.stories_path.resolve().relative_to(top.resolve())
+    except ValueError:
+        return []
+    numbers = []
+    for tree in git.worktrees(project.root):
+        if tree.resolve() == top.resolve():
+            continue
+        try:
+            names = os.listdir(tree / folder)
+        except OSError:
+            continue  # that worktree has no stories folder (yet)
+        for name in names:
+            story_id = project.file_id(name) if name.endswith(".md") else None
+            if story_id:
+                numbers.append(ids.id_number(story_id, project.config.id_prefix) or 0)
+    return numbers
 
 
 def new_story(
@@ -67,7 +95,8 @@ def new_story(
     The id is chosen and the file written under the project lock, so two ``new``
     running at once never take the same id.
     """
-    with _dry() if dry_run else save.transaction(project) as tx:
+    # clone-wide: no other worktree of this clone chooses an id meanwhile
+    with _dry() if dry_run else save.transaction(project, clone_wide=True) as tx:
         config = project.config
         check_title(title)
         for option, value in (("--title", title), ("--track", track), ("--agent", agent), ("--estimate", estimate)):

@@ -137,10 +137,23 @@ class Transaction:
 
 
 @contextlib.contextmanager
-def transaction(project: Project) -> Iterator[Transaction]:
-    """Hold the project lock, see the stories as they are now, and undo every write
-    made inside the block if anything in it raises."""
-    with project_lock(project.config.state_path):
+def clone_lock(project: Project) -> Iterator[None]:
+    """The lock every worktree of this clone shares (in the common git dir): held
+    while an id is chosen or a claim taken, so two worktrees never collide."""
+    common = git.common_dir(project.root)
+    if common is None:
+        yield
+        return
+    with project_lock(common / "storykit"):
+        yield
+
+
+@contextlib.contextmanager
+def transaction(project: Project, *, clone_wide: bool = False) -> Iterator[Transaction]:
+    """Hold the project lock (and with ``clone_wide`` the lock every worktree of the
+    clone shares), see the stories as they are now, and undo every write made inside
+    the block if anything in it raises."""
+    with project_lock(project.config.state_path), clone_lock(project) if clone_wide else contextlib.nullcontext():
         project.invalidate()  # other stories may have changed meanwhile
         tx = Transaction(project)
         try:

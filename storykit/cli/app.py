@@ -42,6 +42,10 @@ COMMANDS = {
     "close": "storykit.cli.commands.close:close",
     "search": "storykit.cli.commands.search:search",
     "mcp": "storykit.cli.commands.mcp:mcp",
+    "start": "storykit.cli.commands.start:start",
+    "release": "storykit.cli.commands.start:release",
+    "setup": "storykit.cli.commands.setup:setup",
+    "hook": "storykit.cli.commands.hook:hook",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

@@ -49,6 +49,10 @@ Commands:
   close      Close STORY without doing it (wont-do, duplicate, obsolete).
   search     Find the stories that mention TEXT.
   mcp        Serve the agent's cycle as an MCP server over stdio.
+  start      Claim STORY and make it the active story of this worktree.
+  release    Drop the claim on STORY (default: this worktree's active...
+  setup      Install storykit into an agent tool's project configuration.
+  hook       Answer one agent-tool hook: read the tool's JSON on stdin,...
 """,
     98: """Usage: storykit [OPTIONS] COMMAND [ARGS]...
 
@@ -94,5 +98,9 @@ Commands:
   close      Close STORY without doing it (wont-do, duplicate, obsolete).
   search     Find the stories that mention TEXT.
   mcp        Serve the agent's cycle as an MCP server over stdio.
+  start      Claim STORY and make it the active story of this worktree.
+  release    Drop the claim on STORY (default: this worktree's active story) and its active...
+  setup      Install storykit into an agent tool's project configuration.
+  hook       Answer one agent-tool hook: read the tool's JSON on stdin, reply in its form.
 """,
 }

@@ -106,6 +106,8 @@ def story_fields(project: Project, path: Path, meta: dict[str, Any],
         "closed_as": meta.get("closed_as"),
         "closed_reason": meta.get("closed_reason"),
         "duplicate_of": meta.get("duplicate_of"),
+        "claimed_by": meta.get("claimed_by"),
+        "claimed_at": meta.get("claimed_at"),
     }
 
 

@@ -1,8 +1,8 @@
 """``storykit mcp``: the agent's cycle as an MCP server over stdio (the optional
 ``mcp`` extra, the official Python SDK).
 
-Seven tools, terse on purpose (``tools/list`` stays far under 8,000 characters,
-about 2,000 tokens): next, show, run_tests, tick, note, complete, check.  Each tool
+Eight tools, terse on purpose (``tools/list`` stays far under 8,000 characters,
+about 2,000 tokens): next, start, show, run_tests, tick, note, complete, check.  Each tool
 runs the storykit CLI itself with ``--json``, in a child process, so its answer is
 exactly the CLI's JSON document (docs/json.md) and nothing a test run prints can
 reach the protocol stream on stdout.  A refusal or an error is a tool error whose
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 TAIL = 40  # lines of a test run's output returned to the agent
-INSTRUCTIONS = ("storykit enforces TDD on story files. Cycle: next -> show -> write failing tests -> run_tests (red) "
-                "-> implement -> run_tests (green) -> tick the items you did -> note -> complete. "
+INSTRUCTIONS = ("storykit enforces TDD on story files. Cycle: next -> start -> show -> write failing tests "
+                "-> run_tests (red) -> implement -> run_tests (green) -> tick the items you did -> note -> complete. "
                 "Never edit story files by hand.")
 
 
@@ -103,6 +103,11 @@ def server(root: Path | None) -> Any:
             if value:
                 args += [option, value]
         return run(args)
+
+    @tool("Claim a story for this agent and make it this worktree's active story; "
+          "refused if another agent holds it.")
+    def start(story: str, agent: str | None = None) -> Any:
+        return run(["start", *(["--agent", agent] if agent else []), "--", story])
 
     @tool("A story's state, runs, and unticked checklist items with their numbers.")
     def show(story: str) -> Any:

@@ -6,7 +6,6 @@ holds a ``storykit.toml`` or a pyproject.toml with a ``[tool.storykit]`` table.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ class Config:
     whole_suite: bool = True
     # The whole suite's command ({junit}); unset: the default pytest command without paths.
     suite_command: str | None = None
+    guard: str = "strict"  # the agent hooks' edit guard: strict | warn | off
 
     @property
     def stories_path(self) -> Path:
@@ -83,7 +83,9 @@ _SETTINGS: dict[str, tuple[tuple[type, ...], str]] = {
     "output_lines": ((int,), "lines of test output kept in a story"),
     "whole_suite": ((bool,), "complete also runs the whole test suite"),
     "suite_command": ((str,), "command that runs the whole suite ({junit}); needed with a custom test_command"),
+    "guard": ((str,), "agent hooks' edit guard: strict (deny), warn (allow with a message) or off"),
 }
+GUARDS = ("strict", "warn", "off")
 
 
 def find_root(start: Path) -> tuple[Path, Path] | None:
@@ -144,6 +146,8 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
     for key, value in table.items():
         name = key.replace("-", "_")
         if name not in _SETTINGS:
+            import difflib
+
             close = difflib.get_close_matches(name, _SETTINGS, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(_SETTINGS)}"
             raise StorykitError(f"{where}: unknown storykit setting '{key}'", hint=hint)
@@ -170,6 +174,9 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
         values["validate"] = tuple(values["validate"])
     if values.get("min_tests", 1) < 0 or values.get("id_width", 3) < 1 or values.get("output_lines", 200) < 10:
         raise StorykitError(f"{where}: min_tests, id_width and output_lines must be positive (output_lines ≥ 10)")
+    if values.get("guard", "strict") not in GUARDS:
+        raise StorykitError(f"{where}: storykit setting 'guard' must be one of {', '.join(GUARDS)}, "
+                            f"not {values['guard']!r}", hint="fix it in the [tool.storykit] table")
     if "timeout" in values and not 0 < values["timeout"] < float("inf"):  # also refuses nan
         raise StorykitError(f"{where}: storykit setting 'timeout' must be a positive number of seconds")
     return Config(root=root, source=source, **values)

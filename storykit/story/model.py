@@ -8,7 +8,6 @@ value in it changes.  The body belongs to people, except the few regions that
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ KEYS = (
     "started", "completed", "completed_by", "actual",
     "closed_as", "closed_reason", "duplicate_of",
     "overrides", "runs",
+    "claimed_by", "claimed_at",  # storykit start / release (per worktree's agent)
 )
 REQUIRED = ("id", "title", "status", "template", "created")
 ONE_LINE_KEYS = ("title", "track", "agent", "estimate")  # shown in header lines and table cells
@@ -36,7 +36,8 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LIST_KEYS = ("dependencies", "tests", "validate", "labels")
 _STRING_KEYS = ("id", "title", "status", "template", "created", "track", "agent", "estimate",
                 "test_command", "started", "completed", "completed_by", "actual",
-                "priority", "closed_as", "closed_reason", "duplicate_of")
+                "priority", "closed_as", "closed_reason", "duplicate_of",
+                "claimed_by", "claimed_at")
 _DELIMITER = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?\Z")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # a line with its ending, as markdown-it counts
 # The lines git leaves around a conflict (the "=======" between them alone is also a
@@ -333,6 +334,8 @@ def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
                                      "put details in the story's body"))
     status = meta.get("status")
     if isinstance(status, str) and status and status not in STATUSES:
+        import difflib
+
         close = difflib.get_close_matches(status, STATUSES, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(STATUSES)}"
         found.append(MetaProblem("status", "status", f"unknown status '{status}'", hint))
@@ -361,6 +364,8 @@ def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
                                      "storykit writes 'runs'; restore it from git"))
     for key in meta:
         if key not in KEYS:
+            import difflib
+
             close = difflib.get_close_matches(str(key), KEYS, n=1)
             suffix = f" (did you mean '{close[0]}'?)" if close else ""
             found.append(MetaProblem("unknown", str(key), f"unknown key '{key}' in front matter{suffix}"))

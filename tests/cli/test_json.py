@@ -13,7 +13,8 @@ from conftest import Project
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "json.md"
 STORY_KEYS = ["id", "title", "status", "path", "template", "track", "agent", "estimate", "actual",
               "dependencies", "blocks", "tests", "min_tests", "created", "started", "completed",
-              "priority", "labels", "closed_as", "closed_reason", "duplicate_of"]
+              "priority", "labels", "closed_as", "closed_reason", "duplicate_of",
+              "claimed_by", "claimed_at"]
 RUN_KEYS = ["exit_code", "duration", "timed_out", "counts", "total", "passed", "failed", "tests", "collect_errors"]
 
 

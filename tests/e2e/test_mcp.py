@@ -79,6 +79,21 @@ def test_a_session_lists_at_most_8_small_tools_and_answers_with_the_cli_document
     assert "2 failed" in tail and len(tail.splitlines()) <= 41
 
 
+def test_the_start_tool_claims_a_story_and_a_second_agent_is_refused_naming_the_holder(story: Project) -> None:
+    tools, (started, refused) = _session(story.root, [
+        ("start", {"story": "1", "agent": "agent-a"}),
+        ("start", {"story": "STORY-001", "agent": "agent-b"}),
+    ])
+    assert "start" in [tool.name for tool in tools.tools]
+    assert not _is_error(started)
+    claim = json.loads(_texts(started)[0])
+    assert (claim["kind"], claim["id"], claim["claimed_by"]) == ("start", "STORY-001", "agent-a")
+    assert "claimed_by: agent-a" in story.story()
+    assert _is_error(refused)
+    assert _texts(refused) == [f"Refused: STORY-001 is claimed by agent-a since {claim['claimed_at']}: "
+                               "pick another with 'storykit next'"]
+
+
 def test_without_the_mcp_extra_it_says_how_to_install_it(story: Project, tmp_path: Path) -> None:
     blocker = tmp_path / "no-mcp" / "mcp"
     blocker.mkdir(parents=True)
