@@ -45,6 +45,8 @@ CODES = {
     "SK504": "validated, or done with validation configured, without a passing validation run",
     "SK505": "not-started but runs are recorded (warning)",
     "SK601": "test files changed since the recorded passing run (stale evidence)",
+    "SK602": "the evidence file's per-test records do not match the digests in the front matter (or it is missing)",
+    "SK603": "tests edited after red: the story's test files changed between the red and the green run (warning)",
     "SK701": "template placeholders left in a done story (warning)",
     "SK702": "unticked items left in a done story (warning)",
     "SK801": "the tracker is not what 'storykit tracker' would write",
@@ -158,6 +160,7 @@ def check(project: Project) -> Report:
                 findings.extend(found)
                 continue
             parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
+            _evidence_file_rule(parsed)
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
             stories.append(parsed)
@@ -273,9 +276,32 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
         parsed.add(code, message, key="status", severity=severity)
     if any(severity == ERROR for _, severity, _ in problems):
         return False  # the status itself is wrong: staleness and done-story rules would only add noise
+    _tests_edited_rule(parsed)
     if parsed.meta.get("status") == "done":
         _done_body_rules(parsed, outline)
     return True
+
+
+def _evidence_file_rule(parsed: _Parsed) -> None:
+    """The per-test records in the evidence file are the ones the front matter's
+    digests name (read every time: the file changes apart from the story)."""
+    from storykit.story import records
+
+    for problem in records.problems(parsed.path, parsed.meta):
+        parsed.add("SK602", problem, key="runs")
+
+
+def _tests_edited_rule(parsed: _Parsed) -> None:
+    runs = parsed.meta.get("runs")
+    green = runs.get("green") if isinstance(runs, dict) else None
+    changes = green.get("changes") if isinstance(green, dict) else None
+    edited = changes.get("test_files") if isinstance(changes, dict) else None
+    if not edited or not isinstance(edited, list):
+        return
+    listed = ", ".join(f"{t.get('path')} (+{t.get('added')} −{t.get('deleted')})" for t in edited
+                       if isinstance(t, dict))
+    parsed.add("SK603", f"tests edited after red: {listed}; review their diff in Step 3 of Test Results "
+               "(a test weakened to pass is no evidence)", key="runs", severity=WARNING)
 
 
 def _stale_rule(project: Project, parsed: _Parsed, digests: dict[Path, bytes],

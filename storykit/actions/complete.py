@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from storykit import git
 from storykit.story import evidence
-from storykit.story import regions
+from storykit.story import records, regions
 from storykit.project import tracker
 from storykit.core import workflow
 from storykit.errors import Refused, StorykitError
@@ -103,6 +103,8 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         if fresh.status != story.status or fresh.runs != story.runs:
             raise Refused(f"{story.id} changed while its tests ran (now {fresh.status})", hint="run complete again")
         original_story = path.read_bytes()
+        evidence_file = records.evidence_path(path)
+        original_evidence = evidence_file.read_bytes() if evidence_file.exists() else None
         tracker_path = project.config.tracker_path
         original_tracker = tracker_path.read_bytes() if tracker_path.exists() else None
         meta = fresh.meta
@@ -113,7 +115,8 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         meta["completed_by"] = by or _who(project, fresh)
         meta["actual"] = actual or _elapsed(meta.get("started"), final["at"]) or "[X hours]"
         body = regions.set_header(fresh.id, fresh.body, "done", project.blocks(fresh.id))
-        body = regions.test_results(fresh.id, body, meta, {"validate": validated.output} if validated else {})
+        body = regions.test_results(fresh.id, body, meta, {"validate": validated.output} if validated else {},
+                                    evidence_file=project.rel(evidence_file))
         phases = ("red", "green") + (("validated",) if "validate" in meta["runs"] else ()) + ("done",) \
             + (("commit",) if will_commit else ())
         body = regions.tick_tagged(body, phases)
@@ -121,7 +124,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
                                                        "Completed By": meta["completed_by"],
                                                        "Actual Time": meta["actual"]})
         fresh.meta, fresh.body = meta, body
-        write_text_atomic(path, fresh.text())
+        records.save(fresh, write_text_atomic)
         project.invalidate()
         tracker.write(project)
         sha = None
@@ -129,9 +132,14 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         if will_commit:
             message = git.with_trailers(commit_message(project.config.commit_message, meta), fresh.id, "done")
             try:
-                sha = git.commit(project.root, [path, tracker_path], message)
+                sha = git.commit(project.root, [path, tracker_path]
+                                 + ([evidence_file] if evidence_file.exists() else []), message)
             except StorykitError:
                 write_atomic(path, original_story)
+                if original_evidence is None:
+                    evidence_file.unlink(missing_ok=True)
+                else:
+                    write_atomic(evidence_file, original_evidence)
                 if original_tracker is None:
                     tracker_path.unlink(missing_ok=True)
                 else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storykit import git
-from storykit.story import regions
+from storykit.story import records, regions
 from storykit.project import tracker
 from storykit.errors import StorykitError
 from storykit.project.files import project_lock, write_atomic, write_text_atomic
@@ -166,17 +166,24 @@ def renumber(project: Project, old_ref: str, new_ref: str | None = None, *, dry_
         if result.path.exists() and result.path != result.old_path:
             raise StorykitError(f"{project.rel(result.path)} already exists", hint="remove or rename it first")
         tracker_path = project.config.tracker_path
-        saved = {p: p.read_bytes() for p in [result.old_path, *result.updated, tracker_path] if p.exists()}
+        old_evidence, new_evidence = records.evidence_path(result.old_path), records.evidence_path(result.path)
+        saved = {p: p.read_bytes() for p in [result.old_path, *result.updated, tracker_path, old_evidence]
+                 if p.exists()}
         try:
             for path, story in stories.items():
-                write_text_atomic(path, story.text())
+                story.path = path  # its evidence file follows its file name
+                records.save(story, write_text_atomic)
             if result.path != result.old_path:
                 result.old_path.unlink()
+                if old_evidence.exists() and not new_evidence.exists():  # a story with nothing else to rewrite
+                    write_atomic(new_evidence, old_evidence.read_bytes())
+                old_evidence.unlink(missing_ok=True)
             project.invalidate()
             tracker.write(project)
         except BaseException:
             if result.path != result.old_path:
                 result.path.unlink(missing_ok=True)
+                new_evidence.unlink(missing_ok=True)
             for path, data in saved.items():
                 write_atomic(path, data)
             project.invalidate()

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from storykit import git
 from storykit.story import evidence
 from storykit.actions import history
-from storykit.story import regions
+from storykit.story import records, regions
 from storykit.runners import runner
 from storykit.project import tracker
 from storykit.core import workflow
@@ -117,7 +117,7 @@ def execute(project: Project, story: Story, extra: list[str], timeout: float | N
                         log_path=_log_path(project, story.id, "latest"), timeout=timeout,
                         output_lines=project.config.output_lines, echo=echo, abort=abort)
     shown = command or "python -m pytest {tests}"
-    shown = shown.replace("{tests}", " ".join(tests) if tests else "").replace("{junit}", "<junit.xml>").strip()
+    shown = shown.replace("{tests}", " ".join(tests) if tests else "").strip()
     if marker:
         shown += " " + " ".join(marker)
     if extra:
@@ -132,7 +132,9 @@ def keep_log(project: Project, story_id: str, phase: str, result: runner.RunResu
     target = _log_path(project, story_id, phase)
     latest.replace(target)
     if result is not None:  # the excerpt's "[N lines cut; full log: ...]" names the kept log
-        result.excerpt = result.excerpt.replace(f"full log: {latest}]", f"full log: {project.rel(target)}]")
+        shown = runner.machine_independent(str(latest), project.root, {})
+        for named in (str(latest), shown):
+            result.excerpt = result.excerpt.replace(f"full log: {named}]", f"full log: {project.rel(target)}]")
     return project.rel(target)
 
 
@@ -190,6 +192,9 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     files = history.test_files(project, story, result, digest) if commit_phase else []
     log = keep_log(project, story.id, phase, result)
     run = evidence.record(result, commit=commit, tree=tree_before, digest_value=digest, log=log, command=shown)
+    if not story.meta.get("tests"):  # tests selected by marker: the files they ran from, for staleness
+        run["files"] = evidence.test_files(story.meta, run)
+    outputs = {phase: result.excerpt}
     with project_lock(project.config.state_path):
         project.invalidate()  # other stories may have changed while the tests ran
         fresh = load(path)
@@ -209,50 +214,80 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
             # first green, and diffing against red now would claim everything merged since.
             run["changes"] = story.runs["green"]["changes"]
         else:
-            run["changes"] = _changes(project, story, runs.get("red"), tree_before)
+            run["changes"], outputs[evidence.TESTS_DIFF] = _changes(project, story, runs.get("red"), tree_before)
         verdict.notes = notes  # --force overrides, also in run-tests --json
         if notes:
             meta["overrides"] = list(meta.get("overrides") or []) + [f"{run['at']}: {n}" for n in notes]
         meta["runs"] = runs
         meta["status"] = verdict.status
         body = regions.set_header(fresh.id, fresh.body, meta["status"], project.blocks(fresh.id))
-        body = regions.test_results(fresh.id, body, meta, {phase: result.excerpt})
+        shown_evidence = project.rel(records.evidence_path(path))
+        body = regions.test_results(fresh.id, body, meta, outputs, evidence_file=shown_evidence)
         body = regions.tick_tagged(body, ("red",) if phase == "red" else ("red", "green"))
         body = regions.touch(fresh.id, body, today())
         fresh.meta, fresh.body = meta, body
-        originals = {p: p.read_bytes() if p.exists() else None for p in (path, project.config.tracker_path)}
-        write_text_atomic(path, fresh.text())
+        evidence_file = records.evidence_path(path)
+        originals = {p: p.read_bytes() if p.exists() else None
+                     for p in (path, project.config.tracker_path, evidence_file)}
+        records.save(fresh, write_text_atomic)
         project.invalidate()  # read before the run: the tracker must see the new status
         tracker.write(project)
         outcome = RunOutcome(story.id, path, verdict, result, log)
         if commit_phase:
+            files += [evidence_file] if evidence_file.exists() else []  # the per-test records, committed with it
             outcome.commit = history.commit(project, fresh, phase, files, originals)
             run["commit"] = outcome.commit  # the run is the evidence of this commit
-            fresh.body = regions.test_results(fresh.id, fresh.body, meta, {})
-            write_text_atomic(path, fresh.text())
+            fresh.body = regions.test_results(fresh.id, fresh.body, meta, {}, evidence_file=shown_evidence)
+            records.save(fresh, write_text_atomic)
             outcome.commit_summary = git.show_commit(project.root, outcome.commit)
             outcome.left_out = history.left_out(project, fresh, files)
     return outcome
 
 
-def _changes(project: Project, story: Story, red: dict[str, Any] | None, tree: str | None) -> dict[str, Any] | None:
-    """Step 3's evidence: what changed in the tree between the red and the green run."""
+_DIFF_LINES = 200  # lines of the test files' diff kept in the story
+
+
+def _changes(project: Project, story: Story, red: dict[str, Any] | None,
+             tree: str | None) -> tuple[dict[str, Any] | None, str]:
+    """Step 3's evidence: what changed in the tree between the red and the green run
+    (generated files counted apart), and the diff of the story's test files, if they
+    changed (bounded: the reviewer reads it in the story)."""
     if not red or not red.get("tree") or not tree:
-        return None
+        return None, ""
     config = project.config
     exclude = [config.stories_dir, config.tracker]
     try:
         changes = git.diff_trees(project.root, red["tree"], tree, exclude)
     except StorykitError:
-        return None  # the red tree was garbage-collected, or the repo changed
+        return None, ""  # the red tree was garbage-collected, or the repo changed
     test_roots = [t.split("::", 1)[0].rstrip("/") for t in story.meta.get("tests") or []]
+    if not test_roots:  # tests selected by marker: the files they ran from
+        test_roots = list(red.get("files") or []) or sorted({n.split("::", 1)[0] for n in red.get("tests") or {}})
 
     def is_test(path: str) -> bool:
         return any(path == root or path.startswith(root + "/") for root in test_roots)
 
-    return {
-        "files": [c.path for c in changes if not is_test(c.path)],
-        "added": sum(c.added for c in changes if not is_test(c.path)),
-        "deleted": sum(c.deleted for c in changes if not is_test(c.path)),
-        "test_files": [{"path": c.path, "added": c.added, "deleted": c.deleted} for c in changes if is_test(c.path)],
+    generated = set(evidence.generated_files(
+        [c.path for c in changes if not is_test(c.path)], config.generated,
+        git.generated_paths(project.root, [c.path for c in changes if not is_test(c.path)])))
+    code = [c for c in changes if not is_test(c.path) and c.path not in generated]
+    tests = [c for c in changes if is_test(c.path)]
+    found: dict[str, Any] = {
+        "files": [c.path for c in code],
+        "added": sum(c.added for c in code),
+        "deleted": sum(c.deleted for c in code),
+        "test_files": [{"path": c.path, "added": c.added, "deleted": c.deleted} for c in tests],
     }
+    if generated:
+        found["generated"] = [c.path for c in changes if c.path in generated]
+    diff = ""
+    if tests:
+        try:
+            diff = git.diff_text(project.root, red["tree"], tree, [c.path for c in tests])
+        except StorykitError:
+            diff = ""
+        lines = diff.splitlines(keepends=True)
+        if len(lines) > _DIFF_LINES:
+            diff = "".join(lines[:_DIFF_LINES]) + f"… [{len(lines) - _DIFF_LINES} more lines of diff; " \
+                f"see 'git diff {red['tree'][:10]} {tree[:10]} -- <test files>'] …\n"
+    return found, diff

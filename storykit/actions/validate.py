@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from storykit import git
 from storykit.story import evidence
-from storykit.story import regions
+from storykit.story import records, regions
 from storykit.runners import runner
 from storykit.project import tracker
 from storykit.errors import Refused
@@ -116,11 +116,12 @@ def validate(project: Project, ref: str, *, timeout: float | None = None,
         meta["runs"] = {**(meta.get("runs") or {}), "validate": outcome.record}
         meta["status"] = "validated"
         body = regions.set_header(fresh.id, fresh.body, "validated", project.blocks(fresh.id))
-        body = regions.test_results(fresh.id, body, meta, {"validate": outcome.output})
+        body = regions.test_results(fresh.id, body, meta, {"validate": outcome.output},
+                                    evidence_file=project.rel(records.evidence_path(path)))
         body = regions.tick_tagged(body, ("red", "green", "validated"))
         body = regions.touch(fresh.id, body, date.today().isoformat())
         fresh.meta, fresh.body = meta, body
-        write_text_atomic(path, fresh.text())
+        records.save(fresh, write_text_atomic)
         project.invalidate()
         tracker.write(project)
     return fresh.id, path, outcome

@@ -61,12 +61,13 @@ def test_typed_record_reads_both_forms() -> None:
 
 
 def test_save_and_load_round_trip_and_a_hand_edit_is_a_problem(tmp_path: Path) -> None:
+    from storykit.project.files import write_text_atomic
     from storykit.story.model import Story
 
     path = tmp_path / "stories" / "STORY-001-t.md"
     path.parent.mkdir()
     story = Story(path=path, meta=meta(), body="\n# STORY-001: T\n")
-    records.save(story)
+    records.save(story, write_text_atomic)
     evidence = tmp_path / "stories" / ".evidence" / "STORY-001-t.json"
     assert evidence.is_file()
     loaded = load(path)
