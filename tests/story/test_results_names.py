@@ -42,10 +42,10 @@ def test_many_passing_tests_are_collapsed_in_details_in_run_order() -> None:
 
 def test_a_long_list_is_bounded_and_names_the_evidence_file() -> None:
     names = {f"tests/t.py::test_{i}": "passed" for i in range(450)}
-    text = evidence.render({**meta(names), "evidence_file": "stories/.evidence/STORY-001-x.json"}, {})
+    text = evidence.render(meta(names), {}, evidence_file="stories/.evidence/STORY-001-x.json")
     listed = [line for line in text.splitlines() if line.startswith("- `tests/t.py::test_")]
-    assert len(listed) == 200
-    assert "- … and 250 more: every test's outcome is in `stories/.evidence/STORY-001-x.json`" in text
+    assert len(listed) == 100
+    assert "- … and 350 more: every test's outcome is in `stories/.evidence/STORY-001-x.json`" in text
 
 
 def test_paths_are_said_once_when_outputs_use_the_tokens() -> None:
