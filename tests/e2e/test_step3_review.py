@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from conftest import Project
 
-RED_TEST = "from app import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n\n\ndef test_empty():\n    assert total([]) == 0\n"
-WEAKENED = "from app import total\n\n\ndef test_total():\n    assert total([1, 2]) is not None\n\n\ndef test_empty():\n    assert total([]) == 0\n"
+RED_TEST = ("from app import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n\n\n"
+            "def test_empty():\n    assert total([]) == 0\n")
+WEAKENED = RED_TEST.replace("== 3", "is not None")
 
 
 def start(project: Project) -> Project:
