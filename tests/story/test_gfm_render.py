@@ -11,20 +11,24 @@ import pytest
 
 from storykit.story import evidence
 
-HOSTILE = ["tests/t.py::test_pipe[a|b]", "tests/t.py::test_tick[`x`]", "tests/t.py::test_html[<script>alert(1)</script>]",
-           "tests/t.py::test_close[</details>]", "tests/t.py::test_amp[&lt;b&gt;]"]
+HOSTILE = ["tests/t.py::test_pipe[a|b]", "tests/t.py::test_tick[`x`]",
+           "tests/t.py::test_html[<script>alert(1)</script>]", "tests/t.py::test_close[</details>]",
+           "tests/t.py::test_amp[&lt;b&gt;]"]
 
 
 def render_html(markdown: str) -> str:
     binary = shutil.which("cmark-gfm")
     if binary is None:
-        pytest.fail("cmark-gfm (GitHub's Markdown renderer) is not installed: apt-get install cmark-gfm; CI installs it")
-    return subprocess.run([binary, "--extension", "table"], input=markdown, capture_output=True, text=True,
+        pytest.fail("cmark-gfm (GitHub's Markdown renderer) is not installed: apt-get install cmark-gfm "
+                    "(CI installs it)")
+    # --unsafe passes raw HTML through as GitHub does (before its sanitiser): the
+    # <details> block must come through, and no <script> from a test name may.
+    return subprocess.run([binary, "--unsafe", "--extension", "table"], input=markdown, capture_output=True, text=True,
                           check=True).stdout
 
 
 def story_markdown() -> str:
-    red = {name: f"failed AssertionError: <b>boom</b> | `x`" for name in HOSTILE}
+    red = {name: "failed AssertionError: <b>boom</b> | `x`" for name in HOSTILE}
     green = {**{name: "passed" for name in HOSTILE}, **{f"tests/t.py::test_n{i}": "passed" for i in range(8)}}
     run = {"at": "2026-11-28T10:00:00Z", "commit": "a" * 40, "command": "pytest | tee `log` <x>", "exit_code": 1,
            "duration": 1.0, "total": len(red)}
