@@ -36,6 +36,7 @@ COMMANDS = {
     "check": "storykit.cli.commands.check:check",
     "demo": "storykit.cli.commands.demo:demo",
     "verify": "storykit.cli.commands.verify:verify",
+    "migrate": "storykit.cli.commands.migrate:migrate",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

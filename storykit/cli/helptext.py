@@ -132,6 +132,7 @@ Commands:
   check      Check every story and the tracker; the CI gate.
   demo       Take a throwaway git repository through the whole cycle.
   verify     Replay STORY's TDD evidence from git: red must fail, done...
+  migrate    Move stories written by older storykit versions to the...
 """,
     98: """Usage: storykit [OPTIONS] COMMAND [ARGS]...
 
@@ -171,6 +172,7 @@ Commands:
   check      Check every story and the tracker; the CI gate.
   demo       Take a throwaway git repository through the whole cycle.
   verify     Replay STORY's TDD evidence from git: red must fail, done must pass.
+  migrate    Move stories written by older storykit versions to the current form.
 """,
 }
 # END GENERATED
