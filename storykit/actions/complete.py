@@ -70,6 +70,9 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         hint = {"done": "it is already done", "not-started": "run 'storykit run-tests' to go red first",
                 "red": "make its tests pass with 'storykit run-tests' first"}[story.status]
         raise Refused(f"{story.id} is {story.status}; only a green story can be completed", hint=hint)
+    broken = records.problems(path, story.meta)  # the rules below read the per-test records
+    if broken:
+        raise Refused(f"{story.id}: {broken[0]}")
     left = regions.unticked(story.body)
     if left:
         listed = "; ".join(f"{section}: {item}" for section, item in left[:5])

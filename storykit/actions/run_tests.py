@@ -52,7 +52,15 @@ def _preflight(project: Project, story: Story, force: bool) -> list[str]:
     if waiting and not force:
         raise Refused(f"{story.id} depends on {', '.join(waiting)}, not done yet",
                       hint="finish those first, or pass --force (the override is recorded)")
-    return [f"started before {', '.join(waiting)} was done (--force)"] if waiting else []
+    notes = [f"started before {', '.join(waiting)} was done (--force)"] if waiting else []
+    # The rules read the per-test records (tests that failed at red must run now):
+    # records that do not match their digest would leave them nothing to check.
+    broken = records.problems(story.path, story.meta)
+    if broken and not force:
+        raise Refused(f"{story.id}: {broken[0]}", hint="or pass --force to run anyway (the override is recorded)")
+    if broken:
+        notes.append(f"ran with an evidence file that does not match its digests (--force): {broken[0]}")
+    return notes
 
 
 def _status_of(project: Project, story_id: str) -> str | None:
