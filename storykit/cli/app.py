@@ -42,6 +42,7 @@ COMMANDS = {
     "close": "storykit.cli.commands.close:close",
     "search": "storykit.cli.commands.search:search",
     "mcp": "storykit.cli.commands.mcp:mcp",
+    "migrate": "storykit.cli.commands.migrate:migrate",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

@@ -49,6 +49,7 @@ Commands:
   close      Close STORY without doing it (wont-do, duplicate, obsolete).
   search     Find the stories that mention TEXT.
   mcp        Serve the agent's cycle as an MCP server over stdio.
+  migrate    Move stories written by older storykit versions to the...
 """,
     98: """Usage: storykit [OPTIONS] COMMAND [ARGS]...
 
@@ -94,5 +95,6 @@ Commands:
   close      Close STORY without doing it (wont-do, duplicate, obsolete).
   search     Find the stories that mention TEXT.
   mcp        Serve the agent's cycle as an MCP server over stdio.
+  migrate    Move stories written by older storykit versions to the current form.
 """,
 }
