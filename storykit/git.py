@@ -93,6 +93,28 @@ def diff_trees(root: Path, old: str, new: str, exclude: list[str]) -> list[FileC
     return changes
 
 
+def diff_text(root: Path, old: str, new: str, paths: list[str]) -> str:
+    """The unified diff of ``paths`` (as ``diff_trees`` names them) between two trees."""
+    if not paths:
+        return ""
+    return _git(root, "diff", "--no-color", "--no-renames", "--no-ext-diff", old, new, "--",
+                *[f":(top){p}" for p in paths])
+
+
+def generated_paths(root: Path, paths: list[str]) -> list[str]:
+    """Those of ``paths`` that .gitattributes marks ``linguist-generated`` (GitHub
+    collapses them in a pull request's diff; so does Step 3 of a story)."""
+    found: list[str] = []
+    top = toplevel(root) or root  # check-attr takes paths relative to where it runs, not pathspecs
+    for start in range(0, len(paths), 500):  # bounded command lines
+        out = _git(top, "check-attr", "-z", "linguist-generated", "--", *paths[start:start + 500], check=False)
+        fields = out.split("\0")
+        for index in range(0, len(fields) - 2, 3):
+            if fields[index + 2] in ("set", "true"):
+                found.append(fields[index])
+    return found
+
+
 def files_in_all_refs(root: Path, folder: str) -> list[str]:
     """Every ``.md`` file ever added directly under ``folder`` (relative to ``root``)
     on any branch, remote-tracking branch or tag, as paths from the repository's top:

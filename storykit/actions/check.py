@@ -54,6 +54,8 @@ CODES = {
     "SK506": "a run record does not belong to this story (copied or set by hand)",
     "SK507": "closed without how or why (closed_as, closed_reason, duplicate_of)",
     "SK601": "test files changed since the recorded passing run (stale evidence)",
+    "SK602": "the evidence file's per-test records do not match the digests in the front matter (or it is missing)",
+    "SK603": "tests edited after red: the story's test files changed between the red and the green run (warning)",
     "SK701": "template placeholders left in a done story (warning)",
     "SK702": "unticked items left in a done story (warning)",
     "SK801": "the tracker is not what 'storykit tracker' would write",
@@ -173,6 +175,7 @@ def check(project: Project) -> Report:
                 continue
             parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
             _path_rule(project, parsed)  # not cached: it depends on the test paths, not the story file
+            _evidence_file_rule(parsed)
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
             stories.append(parsed)
@@ -291,6 +294,7 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
         parsed.add(code, message, key="status", severity=severity)
     if any(severity == ERROR for _, severity, _ in problems):
         return False  # the status itself is wrong: staleness and done-story rules would only add noise
+    _tests_edited_rule(parsed)
     if parsed.meta.get("status") == "done":
         _done_body_rules(parsed, outline)
     return True
@@ -316,6 +320,41 @@ def _path_rule(project: Project, parsed: _Parsed) -> None:
         if problem:
             parsed.add("SK107", f"test path '{test}' {problem}; list the story's tests as paths inside the "
                        "project (storykit reads no other file)", key="tests")
+
+
+def _evidence_file_rule(parsed: _Parsed) -> None:
+    """The per-test records in the evidence file are the ones the front matter's
+    digests name (read every time: the file changes apart from the story)."""
+    from storykit.story import records
+
+    found = records.problems(parsed.path, parsed.meta)
+    for problem in found:
+        parsed.add("SK602", problem, key="runs")
+    runs = parsed.meta.get("runs")
+    if found or not isinstance(runs, dict):
+        return
+    # SK506 on the tests a run ran, for records that live in the evidence file (the
+    # cached rules read the story file alone, so they see only inline records)
+    stored = records.read_evidence(parsed.path) or {}
+    filed = {str(phase): {"tests": {t.node: t.legacy() for t in stored[str(phase)]}} for phase, run in runs.items()
+             if isinstance(run, dict) and run.get("evidence") and "tests" not in run and str(phase) in stored}
+    if filed:
+        for code, severity, message in audit.ownership_problems({"id": parsed.id, "tests": parsed.meta.get("tests"),
+                                                                  "runs": filed}):
+            parsed.add(code, message, key="status", severity=severity)
+
+
+def _tests_edited_rule(parsed: _Parsed) -> None:
+    runs = parsed.meta.get("runs")
+    green = runs.get("green") if isinstance(runs, dict) else None
+    changes = green.get("changes") if isinstance(green, dict) else None
+    edited = changes.get("test_files") if isinstance(changes, dict) else None
+    if not edited or not isinstance(edited, list):
+        return
+    listed = ", ".join(f"{t.get('path')} (+{t.get('added')} −{t.get('deleted')})" for t in edited
+                       if isinstance(t, dict))
+    parsed.add("SK603", f"tests edited after red: {listed}; review their diff in Step 3 of Test Results "
+               "(a test weakened to pass is no evidence)", key="runs", severity=WARNING)
 
 
 def _stale_rule(project: Project, parsed: _Parsed, digests: dict[Path, bytes],

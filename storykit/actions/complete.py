@@ -24,7 +24,7 @@ from storykit.core.settings import resolve
 from storykit.errors import Refused, StorykitError
 from storykit.project.files import require_private_dir
 from storykit.project.store import Project
-from storykit.story import evidence, regions
+from storykit.story import evidence, records, regions
 from storykit.story.model import Story
 from storykit.actions.suite import run_whole_suite, skipped_note
 
@@ -93,6 +93,7 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
     summary = ""
     with save.transaction(project) as tx:
         fresh = tx.reload(story, during="its tests ran", again="run complete again")
+        evidence_file = records.evidence_path(fresh.path)
         meta = fresh.meta
         meta["runs"] = {**(meta.get("runs") or {}), **({"validate": validated.record} if validated else {}),
                         "final": final}
@@ -101,7 +102,8 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         meta["completed_by"] = by or _who(project, fresh)
         meta["actual"] = actual or _elapsed(meta.get("started"), final["at"]) or "[X hours]"
         body = regions.set_header(fresh.id, fresh.body, "done", project.blocks(fresh.id))
-        body = regions.test_results(fresh.id, body, meta, {"validate": validated.output} if validated else {})
+        body = regions.test_results(fresh.id, body, meta, {"validate": validated.output} if validated else {},
+                                    evidence_file=project.rel(evidence_file))
         phases = ("red", "green") + (("validated",) if "validate" in meta["runs"] else ()) + ("done",) \
             + (("commit",) if will_commit else ())
         body = regions.tick_tagged(body, phases)
@@ -113,7 +115,8 @@ def complete(project: Project, ref: str, *, by: str | None = None, actual: str |
         tx.tracker()
         if will_commit:
             message = git.with_trailers(commit_message(project.config.commit_message, meta), fresh.id, "done")
-            sha = tx.commit([fresh.path, project.config.tracker_path], message,
+            sha = tx.commit([fresh.path, project.config.tracker_path]
+                            + ([evidence_file] if evidence_file.exists() else []), message,
                             hint="the story was left as it was; fix this and run complete again")
             summary = git.show_commit(project.root, sha)
     reason = None if will_commit else ("--no-commit" if not commit else blocker)
@@ -134,13 +137,16 @@ def _may_complete(project: Project, story: Story, commit: bool) -> str | None:
         raise Refused(f"{story.id} is {story.status}; only a green story can be completed", hint=hint,
                       story=story.id)
     require_private_dir(project.config.state_path)
+    broken = records.problems(story.path, story.meta)  # the rules below read the per-test records
+    if broken:
+        raise Refused(f"{story.id}: {broken[0]}", story=story.id)
     left = regions.unticked(story.body)
     if left:
         listed = "; ".join(f"{section}: {item}" for section, item in left[:5])
         more = f" (and {len(left) - 5} more)" if len(left) > 5 else ""
         raise Refused(f"{story.id} has {len(left)} unticked item(s): {listed}{more}",
                       hint="tick them ('- [x]') or delete what does not apply", story=story.id)
-    save.require_writable(project, story.path, project.config.tracker_path)
+    save.require_writable(project, story.path, project.config.tracker_path, records.evidence_path(story.path))
     blocker = None
     if commit:
         blocker = git.commit_blockers(project.root)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from storykit.project import tracker
 from storykit.project.files import project_lock, write_text_atomic
-from storykit.story import regions
+from storykit.story import records, regions
 from storykit.story.model import Story, load
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def edit(project: Project, ref: str, change: Callable[[Story], T],
         before = story.text()
         result = change(story)
         if story.text() != before:
-            write_text_atomic(story.path, story.text())
+            records.save(story, write_text_atomic)  # an old story's inline records move to its evidence file
             project.invalidate()
             for other in blocks_of(result):
                 _refresh_blocks(project, other)
@@ -48,4 +48,4 @@ def _refresh_blocks(project: Project, story_id: str) -> None:
     body = regions.set_header(story.id, story.body, story.status, project.blocks(story.id))
     if body != story.body:
         story.body = body
-        write_text_atomic(story.path, story.text())
+        records.save(story, write_text_atomic)

@@ -19,7 +19,7 @@ from storykit import git
 from storykit.actions import save
 from storykit.errors import StorykitError
 from storykit.project.store import Entry, Project
-from storykit.story import regions
+from storykit.story import records, regions
 from storykit.story.markdown import Document, set_field, split_lines
 from storykit.story.model import Story, load
 
@@ -162,14 +162,21 @@ def renumber(project: Project, old_ref: str, new_ref: str | None = None, *, dry_
     result, stories = plan(project, old_ref, new_ref)
     if dry_run:
         return result
-    save.require_writable(project, result.old_path, project.config.tracker_path, *result.updated)
+    save.require_writable(project, result.old_path, project.config.tracker_path, *result.updated,
+                          records.evidence_path(result.old_path))
     with save.transaction(project) as tx:
         if result.path.exists() and result.path != result.old_path:
             raise StorykitError(f"{project.rel(result.path)} already exists", hint="remove or rename it first")
+        old_evidence, new_evidence = records.evidence_path(result.old_path), records.evidence_path(result.path)
         for path, story in stories.items():
-            tx.write(path, story.text())
+            story.path = path  # its evidence file follows its file name
+            tx.save(story)
         if result.path != result.old_path:
             tx.remove(result.old_path)
+            if old_evidence.exists():
+                if not new_evidence.exists():  # a story with nothing else to rewrite
+                    tx.copy(old_evidence, new_evidence)
+                tx.remove(old_evidence)
         tx.tracker()
     result.written = True
     return result

@@ -25,7 +25,7 @@ from storykit.errors import Refused, StorykitError
 from storykit.project.files import require_private_dir
 from storykit.project.store import Project
 from storykit.runners import runner
-from storykit.story import evidence, regions
+from storykit.story import evidence, records, regions
 from storykit.story.model import Story, load, load_meta
 
 
@@ -60,7 +60,16 @@ def may_start(project: Project, story: Story, *, force: bool, commit_phase: bool
     answer = workflow.may_start(story.id, story.status, waiting, force=force)
     if isinstance(answer, tuple):
         raise Refused(answer[0], hint=answer[1], story=story.id)
-    save.require_writable(project, story.path, project.config.tracker_path)
+    # The rules read the per-test records (tests that failed at red must run now):
+    # records that do not match their digest would leave them nothing to check.
+    broken = records.problems(story.path, story.meta)
+    if broken and not force:
+        raise Refused(f"{story.id}: {broken[0]}", hint="or pass --force to run anyway (the override is recorded)",
+                      story=story.id)
+    if broken:
+        answer = [*answer, f"ran with an evidence file that does not match its digests (--force): {broken[0]}"]
+    save.require_writable(project, story.path, project.config.tracker_path,
+                          records.evidence_path(story.path))
     if commit_phase:
         history.require_committable(project, story.id)
     return answer
@@ -123,7 +132,7 @@ def shown_command(project: Project, story: Story, extra: list[str] | None = None
     """The command a story's run executes, as ``show`` prints it and the run records it."""
     command, tests, marker = _test_args(project, story)
     shown = command or "python -m pytest {tests}"
-    shown = shown.replace("{tests}", " ".join(tests) if tests else "").replace("{junit}", "<junit.xml>").strip()
+    shown = shown.replace("{tests}", " ".join(tests) if tests else "").strip()
     if marker:
         shown += " " + " ".join(marker)
     if extra:
@@ -149,7 +158,9 @@ def keep_log(project: Project, story_id: str, phase: str, result: runner.RunResu
     target = _log_path(project, story_id, phase)
     latest.replace(target)
     if result is not None:  # the excerpt's "[N lines cut; full log: ...]" names the kept log
-        result.excerpt = result.excerpt.replace(f"full log: {latest}]", f"full log: {project.rel(target)}]")
+        shown = runner.machine_independent(str(latest), project.root, {})
+        for named in (str(latest), shown):
+            result.excerpt = result.excerpt.replace(f"full log: {named}]", f"full log: {project.rel(target)}]")
     return project.rel(target)
 
 
@@ -187,20 +198,25 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     run = evidence.record(result, commit=before.commit, tree=before.tree,
                           digest_value=before.digest or _digest_of_marked(project, story, result), log=log,
                           command=shown)
+    if not story.meta.get("tests"):  # tests selected by marker: the files they ran from, for staleness
+        run["files"] = evidence.test_files(story.meta, run)
     outcome = RunOutcome(story.id, story.path, verdict, result, log)
     with save.transaction(project) as tx:
         fresh = tx.reload(story, during="its tests ran", again="run the tests again")
         _record(project, story, fresh, verdict, phase, run, result, before.tree, notes)
-        tx.save(fresh)
+        tx.save(fresh)  # the story and its evidence file (the per-test records)
         tx.tracker()
         if commit_phase:
+            evidence_file = records.evidence_path(fresh.path)
+            files += [evidence_file] if evidence_file.exists() else []  # the per-test records, committed with it
             message = git.with_trailers(history.MESSAGES[phase].format(id=fresh.id, title=fresh.title),
                                         fresh.id, phase)
             outcome.commit = tx.commit([fresh.path, project.config.tracker_path, *files], message,
                                        hint="nothing was recorded; fix that and run the tests again, "
                                             "or run without --commit")
             run["commit"] = outcome.commit  # the run is the evidence of this commit
-            fresh.body = regions.test_results(fresh.id, fresh.body, fresh.meta, {})
+            fresh.body = regions.test_results(fresh.id, fresh.body, fresh.meta, {},
+                                              evidence_file=project.rel(evidence_file))
             tx.save(fresh)
             outcome.commit_summary = git.show_commit(project.root, outcome.commit)
             outcome.left_out = history.left_out(project, fresh, files)
@@ -251,6 +267,7 @@ def _record(project: Project, story: Story, fresh: Story, verdict: workflow.Verd
             run: dict[str, Any], result: runner.RunResult, tree: str | None, notes: list[str]) -> None:
     """Render the evidence of an accepted run into ``fresh`` (front matter and regions)."""
     meta = fresh.meta
+    outputs = {phase: result.excerpt}
     runs = dict(meta.get("runs") or {})
     runs[phase] = run
     if phase == "red":
@@ -263,36 +280,63 @@ def _record(project: Project, story: Story, fresh: Story, verdict: workflow.Verd
         # first green, and diffing against red now would claim everything merged since.
         run["changes"] = story.runs["green"]["changes"]
     else:
-        run["changes"] = _changes(project, story, runs.get("red"), tree)
+        run["changes"], outputs[evidence.TESTS_DIFF] = _changes(project, story, runs.get("red"), tree)
     if notes:
         meta["overrides"] = list(meta.get("overrides") or []) + [f"{run['at']}: {n}" for n in notes]
     meta["runs"] = runs
     meta["status"] = verdict.status
     body = regions.set_header(fresh.id, fresh.body, meta["status"], project.blocks(fresh.id))
-    body = regions.test_results(fresh.id, body, meta, {phase: result.excerpt})
+    body = regions.test_results(fresh.id, body, meta, outputs,
+                                evidence_file=project.rel(records.evidence_path(fresh.path)))
     body = regions.tick_tagged(body, ("red",) if phase == "red" else ("red", "green"))
     body = regions.touch(fresh.id, body, evidence.today())
     fresh.meta, fresh.body = meta, body
 
 
-def _changes(project: Project, story: Story, red: dict[str, Any] | None, tree: str | None) -> dict[str, Any] | None:
-    """Step 3's evidence: what changed in the tree between the red and the green run."""
+_DIFF_LINES = 200  # lines of the test files' diff kept in the story
+
+
+def _changes(project: Project, story: Story, red: dict[str, Any] | None,
+             tree: str | None) -> tuple[dict[str, Any] | None, str]:
+    """Step 3's evidence: what changed in the tree between the red and the green run
+    (generated files counted apart), and the diff of the story's test files, if they
+    changed (bounded: the reviewer reads it in the story)."""
     if not red or not red.get("tree") or not tree:
-        return None
+        return None, ""
     config = project.config
     exclude = [config.stories_dir, config.tracker]
     try:
         changes = git.diff_trees(project.root, red["tree"], tree, exclude)
     except StorykitError:
-        return None  # the red tree was garbage-collected, or the repo changed
+        return None, ""  # the red tree was garbage-collected, or the repo changed
     test_roots = [t.split("::", 1)[0].rstrip("/") for t in story.meta.get("tests") or []]
+    if not test_roots:  # tests selected by marker: the files they ran from
+        test_roots = list(red.get("files") or []) or sorted({n.split("::", 1)[0] for n in red.get("tests") or {}})
 
     def is_test(path: str) -> bool:
         return any(path == root or path.startswith(root + "/") for root in test_roots)
 
-    return {
-        "files": [c.path for c in changes if not is_test(c.path)],
-        "added": sum(c.added for c in changes if not is_test(c.path)),
-        "deleted": sum(c.deleted for c in changes if not is_test(c.path)),
-        "test_files": [{"path": c.path, "added": c.added, "deleted": c.deleted} for c in changes if is_test(c.path)],
+    generated = set(evidence.generated_files(
+        [c.path for c in changes if not is_test(c.path)], config.generated,
+        git.generated_paths(project.root, [c.path for c in changes if not is_test(c.path)])))
+    code = [c for c in changes if not is_test(c.path) and c.path not in generated]
+    tests = [c for c in changes if is_test(c.path)]
+    found: dict[str, Any] = {
+        "files": [c.path for c in code],
+        "added": sum(c.added for c in code),
+        "deleted": sum(c.deleted for c in code),
+        "test_files": [{"path": c.path, "added": c.added, "deleted": c.deleted} for c in tests],
     }
+    if generated:
+        found["generated"] = [c.path for c in changes if c.path in generated]
+    diff = ""
+    if tests:
+        try:
+            diff = git.diff_text(project.root, red["tree"], tree, [c.path for c in tests])
+        except StorykitError:
+            diff = ""
+        lines = diff.splitlines(keepends=True)
+        if len(lines) > _DIFF_LINES:
+            diff = "".join(lines[:_DIFF_LINES]) + f"… [{len(lines) - _DIFF_LINES} more lines of diff; " \
+                f"see 'git diff {red['tree'][:10]} {tree[:10]} -- <test files>'] …\n"
+    return found, diff

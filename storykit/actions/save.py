@@ -23,6 +23,7 @@ from storykit import git
 from storykit.errors import GitError, Refused, StorykitError
 from storykit.project import tracker
 from storykit.project.files import project_lock, write_atomic, write_text_atomic
+from storykit.story import records
 from storykit.story.model import Story, load
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class Transaction:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._originals: dict[Path, tuple[bytes, int] | None] = {}
+        self._made: list[Path] = []  # folders a write created (the evidence folder), removed on rollback
         self._git: git.IndexState | None = None
         self._git_taken = False
 
@@ -83,14 +85,32 @@ class Transaction:
         """Write ``text`` to ``path`` atomically (nothing when it already holds it)."""
         require_writable(self.project, path)
         self._keep(path)
+        self._note_folders(path)
         try:
             return write_text_atomic(path, text)
         except OSError as exc:
             raise _cannot_write(self.project, path, exc) from exc
 
+    def copy(self, source: Path, target: Path) -> bool:
+        """Write ``source``'s bytes to ``target`` atomically (a file that moves)."""
+        require_writable(self.project, target)
+        self._keep(target)
+        self._note_folders(target)
+        try:
+            return write_atomic(target, source.read_bytes())
+        except OSError as exc:
+            raise _cannot_write(self.project, target, exc) from exc
+
+    def _note_folders(self, path: Path) -> None:
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            self._made.append(folder)  # made by the write that follows; rollback removes it if left empty
+            folder = folder.parent
+
     def save(self, story: Story) -> bool:
-        """Write a story to its file."""
-        return self.write(story.path, story.text())
+        """Write a story to its file, and (first) its evidence file when the front
+        matter changes: the per-test records of its runs (``records.save``)."""
+        return story.path in records.save(story, self.write)
 
     def remove(self, path: Path) -> None:
         self._keep(path)
@@ -130,6 +150,9 @@ class Transaction:
                     data, mode = original
                     write_atomic(path, data)
                     os.chmod(path, mode)
+        for folder in self._made:  # innermost first
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty: nothing else was put there
         if self._git is not None:
             with contextlib.suppress(StorykitError, OSError):
                 git.restore_index_state(self._git)

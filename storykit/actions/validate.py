@@ -19,7 +19,7 @@ from storykit.actions import save
 from storykit.core.settings import resolve
 from storykit.errors import Refused
 from storykit.runners import runner
-from storykit.story import evidence, regions
+from storykit.story import evidence, records, regions
 from storykit.story.model import load
 
 if TYPE_CHECKING:
@@ -116,7 +116,8 @@ def validate(project: Project, ref: str, *, timeout: float | None = None,
         meta["runs"] = {**(meta.get("runs") or {}), "validate": outcome.record}
         meta["status"] = "validated"
         body = regions.set_header(fresh.id, fresh.body, "validated", project.blocks(fresh.id))
-        body = regions.test_results(fresh.id, body, meta, {"validate": outcome.output})
+        body = regions.test_results(fresh.id, body, meta, {"validate": outcome.output},
+                                    evidence_file=project.rel(records.evidence_path(path)))
         body = regions.tick_tagged(body, ("red", "green", "validated"))
         body = regions.touch(fresh.id, body, evidence.today())
         fresh.meta, fresh.body = meta, body

@@ -23,6 +23,7 @@ from storykit.core.settings import RunSettings, resolve
 from storykit.errors import GitError
 from storykit.project.store import Project
 from storykit.story.model import Story, load
+from storykit.story.records import RunRecord, runs_of
 
 
 @dataclass
@@ -91,7 +92,8 @@ def verify(project: Project, ref: str, *, timeout: float | None = None,
 def _pick(story: Story, commits: list[tuple[str, str]], phase: str) -> str | None:
     """The commit of ``phase``: the one the run record names if it is one, else the newest."""
     shas = [sha for sha, found in commits if found == phase]
-    recorded = (story.runs.get(phase) or {}).get("commit")
+    run = runs_of(story.meta).get(phase)
+    recorded = run.commit if run else None
     if recorded in shas:
         return str(recorded)
     return shas[0] if shas else None
@@ -191,9 +193,9 @@ def _red_problem(project: Project, story: Story, replay: Replay, timeout: float 
                 f"the red run, so this is no red evidence")
     if not result.failed:
         return f"{where}: no test failed ({result.count('error')} errored): an error is not red"
-    record = story.runs.get("red") or {}
-    if record.get("commit") == replay.commit:  # the recorded run is this commit's: the same tests must fail
-        recorded = sorted(n for n, o in (record.get("tests") or {}).items() if str(o).startswith("failed"))
+    record = runs_of(story.meta).get("red") or RunRecord()
+    if record.commit == replay.commit:  # the recorded run is this commit's: the same tests must fail
+        recorded = sorted(t.node for t in record.tests or [] if t.outcome == "failed")
         passing = [n for n in recorded if result.tests.get(n, ("missing",))[0] not in ("failed", "error")]
         if passing:
             return (f"{where}: {len(passing)} test(s) recorded as failing do not fail "

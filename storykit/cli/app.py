@@ -46,6 +46,7 @@ COMMANDS = {
     "release": "storykit.cli.commands.start:release",
     "setup": "storykit.cli.commands.setup:setup",
     "hook": "storykit.cli.commands.hook:hook",
+    "migrate": "storykit.cli.commands.migrate:migrate",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

@@ -37,6 +37,7 @@ class Config:
     id_width: int = 3
     allow_skips: bool = False
     validate: tuple[str, ...] = ()
+    generated: tuple[str, ...] = ()  # globs of generated files left out of Step 3
     log_dir: str = ".storykit/logs"
     output_lines: int = 200
     whole_suite: bool = True
@@ -79,6 +80,7 @@ _SETTINGS: dict[str, tuple[tuple[type, ...], str]] = {
     "id_width": ((int,), "digits in a story id"),
     "allow_skips": ((bool,), "let skipped story tests count towards green"),
     "validate": ((list,), "validation commands run before done"),
+    "generated": ((list,), "globs of generated files left out of a story's Step 3"),
     "log_dir": ((str,), "folder of full test logs (git-ignored)"),
     "output_lines": ((int,), "lines of test output kept in a story"),
     "whole_suite": ((bool,), "complete also runs the whole test suite"),
@@ -172,6 +174,10 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
         if not all(isinstance(c, str) for c in values["validate"]):
             raise StorykitError(f"{where}: storykit setting 'validate' must be a list of command strings")
         values["validate"] = tuple(values["validate"])
+    if "generated" in values:
+        if not all(isinstance(g, str) for g in values["generated"]):
+            raise StorykitError(f"{where}: storykit setting 'generated' must be a list of glob strings")
+        values["generated"] = tuple(values["generated"])
     if values.get("min_tests", 1) < 0 or values.get("id_width", 3) < 1 or values.get("output_lines", 200) < 10:
         raise StorykitError(f"{where}: min_tests, id_width and output_lines must be positive (output_lines ≥ 10)")
     if values.get("guard", "strict") not in GUARDS:

@@ -11,6 +11,7 @@ The pieces, none importing this module (no cycle): ``result`` (RunResult),
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -66,6 +67,7 @@ def run(
             environment.update(assignments, STORYKIT_JUNIT=str(junit))
         environment.setdefault("PYTHONIOENCODING", "utf-8")
         result = execute(command, cwd, environment, log_path, timeout, output_lines, echo, abort)
+        result.excerpt = machine_independent(result.excerpt, cwd, {junit: JUNIT_TOKEN, workdir: "<tmp>"})
         if command_template is None:
             pytest_run.read_report(report, result)
             pytest_run.require_pytest(command[0], result)
@@ -75,3 +77,20 @@ def run(
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+JUNIT_TOKEN = "{junit}"
+PROJECT_TOKEN = "<project>"
+
+
+def machine_independent(text: str, root: Path, throwaway: dict[Path, str]) -> str:
+    """``text`` with paths that differ from machine to machine named by stable tokens:
+    each ``throwaway`` path (the run's temporary {junit} file, its folder) by its
+    token and the project root by ``<project>`` (each also as resolved, e.g. /tmp
+    behind a symlink), so the same runs give the same evidence on every clone."""
+    pairs = [(p, token) for p, token in throwaway.items()] + [(root, PROJECT_TOKEN)]
+    for path, token in pairs:
+        for form in dict.fromkeys((str(path), str(path.resolve()))):
+            if len(form) > 1:  # never the filesystem root
+                text = re.sub(re.escape(form) + r"(?![\w.-])", token.replace("\\", "\\\\"), text)
+    return text

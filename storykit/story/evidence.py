@@ -1,27 +1,36 @@
 """The Test Results section, rendered from a story's recorded runs.
 
-Run records live in the front matter (``runs.red``, ``runs.green``, ...).  The test
+Run summaries live in the front matter (``runs.red``, ``runs.green``, ...), their
+per-test records in the story's evidence file (``storykit.story.records``).  The test
 output itself lives only in the section, in fenced blocks tagged ``text red`` /
-``text green`` / ``text validate``; re-rendering keeps the blocks of runs that did
-not change, so moving to green leaves the red evidence byte for byte.
+``text green`` / ``text validate`` (and the diff of tests edited after red, ``diff
+red-green``); re-rendering keeps the blocks of runs that did not change, so moving to
+green leaves the red evidence byte for byte.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storykit.story.markdown import Document, code_span, fence
 from storykit.core.workflow import percent
+from storykit.story.records import RunRecord
 
 if TYPE_CHECKING:
     from storykit.runners.result import RunResult
 
 SECTION = "Test Results"
 OUTPUT_PHASES = ("red", "green", "validate")
+TESTS_DIFF = "red-green"  # the diff of the story's test files edited between red and green
 _WHY_ROWS = 15
+_LISTED_INLINE = 10  # passing tests named on one line; more go in a <details> block
+_LISTED = 100  # at most this many named in the story; all are in the evidence file
+PROJECT_TOKEN = "<project>"
+JUNIT_TOKEN = "{junit}"
 
 
 def now() -> str:
@@ -43,7 +52,8 @@ def test_files(meta: dict[str, Any], run: dict[str, Any] | None = None) -> list[
     """The paths a run's digest covers: the story's ``tests`` (node ids reduced to
     their file); for a story whose tests are selected by marker, the files of the
     run's node ids."""
-    paths = list(meta.get("tests") or []) or list((run or {}).get("tests") or {})
+    run = run or {}
+    paths = list(meta.get("tests") or []) or list(run.get("files") or []) or list(run.get("tests") or {})
     return sorted({str(p).split("::", 1)[0] for p in paths})
 
 
@@ -136,19 +146,55 @@ def record(result: RunResult, *, commit: str | None, tree: str | None, digest_va
         "total": len(result.tests),
         "digest": digest_value,
         "log": log,
-        "tests": {node: outcome if not exc else f"{outcome} {exc}"
-                  for node, (outcome, exc) in sorted(result.tests.items())},
+        # In the order the tests ran (the plugin's report and JUnit XML keep it); the
+        # front matter holds only their digest, the records go to the evidence file.
+        "tests": {node: outcome if not exc else f"{outcome} {exc}" for node, (outcome, exc) in result.tests.items()},
     }
+
+
+def output_key(info: str) -> str | None:
+    """The phase of a fenced block storykit wrote (``text red``, ``diff red-green``), or None."""
+    words = info.split()
+    if len(words) == 2 and words[0] == "text" and words[1] in OUTPUT_PHASES:
+        return words[1]
+    if words == ["diff", TESTS_DIFF]:
+        return TESTS_DIFF
+    return None
+
+
+def generated_files(paths: list[str], globs: tuple[str, ...] | list[str], marked: list[str]) -> list[str]:
+    """Those of ``paths`` that are generated: marked ``linguist-generated`` in
+    .gitattributes, or matching one of the config's ``generated`` globs (``*`` crosses
+    folders, so ``convex/_generated/**`` is everything under it; a glob without a
+    ``/`` matches a file name anywhere)."""
+    import fnmatch
+
+    def matches(path: str) -> bool:
+        name = path.rsplit("/", 1)[-1]
+        return any(fnmatch.fnmatchcase(path if "/" in g else name, g) for g in globs)
+
+    chosen = set(marked)
+    return [p for p in paths if p in chosen or matches(p)]
 
 
 def outputs_in(section_text: str) -> dict[str, str]:
     """The recorded outputs already in a Test Results section, by phase."""
     found: dict[str, str] = {}
     for info, content, _, _ in Document(section_text).fences:
-        words = info.split()
-        if len(words) == 2 and words[0] == "text" and words[1] in OUTPUT_PHASES:
-            found[words[1]] = content
+        key = output_key(info)
+        if key is not None:
+            found[key] = content
     return found
+
+
+def _cell(text: str) -> str:
+    """Text for a GFM table cell: on one line, HTML shown as text, pipes escaped."""
+    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
+
+
+def _code_cell(text: str) -> str:
+    # GFM splits cells on a pipe even inside a code span, unless it is escaped.
+    return code_span(text).replace("|", "\\|")
 
 
 def _counts_line(run: dict[str, Any]) -> str:
@@ -179,26 +225,64 @@ def _output_block(phase: str, outputs: dict[str, str], run: dict[str, Any]) -> l
 
 
 def _why_table(run: dict[str, Any]) -> list[str]:
-    failing = [(node, str(value).split(" ", 1)) for node, value in (run.get("tests") or {}).items()
-               if not str(value).startswith("passed")]
+    failing = RunRecord.from_dict(run).not_passed()  # in the order the tests ran
     if not failing:
         return []
     rows = ["", "| Test | Outcome | Why |", "| --- | --- | --- |"]
-    for node, parts in failing[:_WHY_ROWS]:
-        why = " ".join((parts[1] if len(parts) > 1 else "").split()).replace("|", "/")
-        rows.append(f"| {code_span(node.replace('|', '/'))} | {parts[0]} | {why} |")
+    for test in failing[:_WHY_ROWS]:
+        rows.append(f"| {_code_cell(test.node)} | {_cell(test.outcome)} | {_cell(test.why or '')} |")
     if len(failing) > _WHY_ROWS:
         rows.append(f"| … and {len(failing) - _WHY_ROWS} more | | |")
     return rows
 
 
-def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
-    """The body of the Test Results section (the lines after its heading)."""
+def _passed_list(run: dict[str, Any], evidence_file: str | None) -> list[str]:
+    """The tests that passed, named: on one line when few, else in a <details> block
+    (GitHub renders it collapsed), at most ``_LISTED`` of them."""
+    passed = RunRecord.from_dict(run).passed()
+    if not passed:
+        return []
+    if len(passed) <= _LISTED_INLINE:
+        return ["", "- Passed: " + ", ".join(code_span(n) for n in passed)]
+    # A blank line after <summary> and before </details>: the list between is Markdown.
+    out = ["", f"<details><summary>{len(passed)} tests passed</summary>", ""]
+    out += [f"- {code_span(n)}" for n in passed[:_LISTED]]
+    if len(passed) > _LISTED:
+        where = code_span(evidence_file) if evidence_file else "the story's evidence file"
+        out.append(f"- … and {len(passed) - _LISTED} more: every test's outcome is in {where}")
+    return out + ["", "</details>"]
+
+
+def _tests_edited(changes: dict[str, Any], outputs: dict[str, str]) -> list[str]:
+    edited = changes.get("test_files") or []
+    if not edited:
+        return []
+    diff = outputs.get(TESTS_DIFF)
+    listed = ", ".join(f"{code_span(t['path'])} (+{t['added']} −{t['deleted']})" for t in edited)
+    out = [f"- ⚠️ Tests edited after red: {listed}{'; the diff:' if diff else ''}"]
+    if diff:
+        out += ["", fence(diff, f"diff {TESTS_DIFF}").rstrip("\n")]
+    return out
+
+
+def _paths_note(outputs: dict[str, str]) -> list[str]:
+    meaning = {PROJECT_TOKEN: "the project root", JUNIT_TOKEN: "the JUnit XML file storykit read"}
+    said = [f"`{t}` is {meaning[t]}" for t in meaning if any(t in text for text in outputs.values())]
+    if not said:
+        return []
+    return [f"_In the output below, {' and '.join(said)}: the same runs give the same evidence on every "
+            "machine._", ""]
+
+
+def render(meta: dict[str, Any], outputs: dict[str, str], *, evidence_file: str | None = None) -> str:
+    """The body of the Test Results section (the lines after its heading);
+    ``evidence_file`` names the file holding every per-test record."""
     runs = meta.get("runs") or {}
     red, green, final, validation = runs.get("red"), runs.get("green"), runs.get("final"), runs.get("validate")
     tests = meta.get("tests") or []
     test_files = ", ".join(code_span(t) for t in tests) or "tests marked `@pytest.mark.story`"
     out = ["### TDD Cycle Evidence", "", "_Written by storykit from the recorded test runs; do not edit by hand._", ""]
+    out += _paths_note(outputs)
 
     out += ["**Step 1: Tests Written First** ✅"]
     if red:
@@ -222,10 +306,11 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
         out += [f"- Files modified: {', '.join(code_span(f) for f in files) if files else 'none'}",
                 f"- Lines changed: ~{changes.get('added', 0) + changes.get('deleted', 0)} lines "
                 f"(+{changes.get('added', 0)} −{changes.get('deleted', 0)})"]
-        edited = changes.get("test_files") or []
-        if edited:
-            out += ["- ⚠️ Test files edited between red and green: "
-                    + ", ".join(f"{code_span(t['path'])} (+{t['added']} −{t['deleted']})" for t in edited)]
+        generated = changes.get("generated") or []
+        if generated:
+            shown = ", ".join(code_span(g) for g in generated[:5]) + (", …" if len(generated) > 5 else "")
+            out += [f"- Generated files left out: {len(generated)} ({shown})"]
+        out += _tests_edited(changes, outputs)
     elif green:
         out += ["- Files modified: not recorded (no git history to compare the red and green runs)"]
     else:
@@ -235,7 +320,7 @@ def render(meta: dict[str, Any], outputs: dict[str, str]) -> str:
     if green:
         passed = (green.get("counts") or {}).get("passed", 0)
         total = green.get("total", 0)
-        out += _run_lines(green) + _output_block("green", outputs, green)
+        out += _run_lines(green) + _passed_list(green, evidence_file) + _output_block("green", outputs, green)
         out += ["", f"- Tests: {passed} passed, {total} total", f"- Pass Rate: {percent(passed, total)} ✅"]
         if final:
             fp = (final.get("counts") or {}).get("passed", 0)

@@ -93,12 +93,16 @@ class Story:
     def runs(self) -> dict[str, dict[str, Any]]:
         return self.meta.get("runs") or {}
 
+    def rewrites_front(self) -> bool:
+        """Whether ``text()`` writes the front matter anew (a value changed)."""
+        return not self.front or self.meta != self.as_read
+
     def text(self) -> str:
         """The file's text, keeping the front matter's bytes while its values are
         those read (compared with a copy taken when parsed: YAML dates and numbers
         normalised to text are not a change, and nothing is parsed twice)."""
         front = self.front
-        if not front or self.meta != self.as_read:
+        if self.rewrites_front():
             front = dump_front(self.meta, newline_of(self.front or self.body))
         return (BOM if self.bom else "") + front + self.body
 
@@ -203,6 +207,9 @@ def parse(text: str, path: Path) -> Story:
     meta, front, body = parse_raw(text, path)
     story = Story(path=path, meta=meta, body=body, front=front, bom=bom)
     story.warnings = validate_meta(meta, path)
+    from storykit.story import records
+
+    records.attach(path, meta)  # each run's per-test records, from the evidence file beside the story
     story.as_read = copy.deepcopy(meta)  # commands change story.meta in place
     return story
 
@@ -401,6 +408,9 @@ def dump_front(meta: dict[str, Any], newline: str = "\n") -> str:
     """The front matter block for ``meta``: fixed key order, stable bytes."""
     import yaml
 
+    from storykit.story import records
+
+    meta = records.summary_meta(meta)  # per-test records go to the evidence file, never here
     ordered = {key: meta[key] for key in KEYS if key in meta}
     ordered.update((key, value) for key, value in meta.items() if key not in ordered)
     # libyaml's dumper writes characters beyond U+FFFF (emoji in a title) as "\U0001F534"

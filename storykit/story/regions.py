@@ -75,8 +75,7 @@ def _results_span(story_id: str, doc: Document) -> tuple[int, int]:
             line -= 1
         hidden = f"the block opened by '{doc.lines[line].strip()}' is never closed"
     else:
-        ours = {line for info, _, first, last in doc.fences
-                if info.split()[:1] == ["text"] and info.split()[1:] and info.split()[1] in evidence.OUTPUT_PHASES
+        ours = {line for info, _, first, last in doc.fences if evidence.output_key(info) is not None
                 for line in range(first, last)}
         for line in range(start, end):
             if line not in ours and _TOP_HEADING.match(doc.lines[line]):
@@ -137,16 +136,19 @@ def dependencies_line(dependencies: list[str]) -> str:
     return ", ".join(dependencies) if dependencies else "None"
 
 
-def test_results(story_id: str, body: str, meta: dict[str, Any], new_outputs: dict[str, str]) -> str:
+def test_results(story_id: str, body: str, meta: dict[str, Any], new_outputs: dict[str, str], *,
+                 evidence_file: str | None = None) -> str:
     """The body with its Test Results section re-rendered from ``meta``; recorded
-    outputs already there are kept unless ``new_outputs`` replaces them."""
+    outputs already there are kept unless ``new_outputs`` replaces them (an empty
+    text removes one)."""
     doc = Document(body)
     start, end = _results_span(story_id, doc)
     outputs = evidence.outputs_in("".join(doc.lines[start:end]))
     outputs.update(new_outputs)
     runs = meta.get("runs") or {}
-    outputs = {phase: text for phase, text in outputs.items() if phase in runs}
-    return replace_lines(body, start, end, "\n" + evidence.render(meta, outputs))
+    outputs = {phase: text for phase, text in outputs.items()
+               if text and (phase in runs or (phase == evidence.TESTS_DIFF and "green" in runs))}
+    return replace_lines(body, start, end, "\n" + evidence.render(meta, outputs, evidence_file=evidence_file))
 
 
 def tick_tagged(body: str, phases: tuple[str, ...]) -> str:

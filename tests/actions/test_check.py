@@ -38,14 +38,18 @@ def edit(project: Project, story_id: str, old: str, new: str) -> None:
 
 
 def to_red(project: Project, story_id: str = "STORY-001", name: str = "feature") -> None:
-    project.tests_file(name, failing=2, rel=f"tests/test_{name}.py")
+    """Two tests that fail until ``impl_NAME.READY`` is set: the implementation, not
+    an edit of the tests, makes them pass (an edit would be SK603)."""
+    project.write(f"impl_{name}.py", "READY = False\n")
+    project.write(f"tests/test_{name}.py", "".join(f"def test_{name}_{i}():\n    import impl_{name}\n\n"
+                                                   f"    assert impl_{name}.READY\n\n\n" for i in range(2)))
     result = project.run("run-tests", story_id)
     assert result.exit_code == 0, result.output
 
 
 def to_green(project: Project, story_id: str = "STORY-001", name: str = "feature") -> None:
     to_red(project, story_id, name)
-    project.tests_file(name, passing=2, rel=f"tests/test_{name}.py")
+    project.write(f"impl_{name}.py", "READY = True\n")
     result = project.run("run-tests", story_id)
     assert result.exit_code == 0, result.output
 
@@ -108,7 +112,7 @@ def test_done_by_hand_is_caught(stories: Project) -> None:
         "stories/STORY-001-add-feature.md:4: SK503 status is done but no completion is recorded (no passing final "
         "run after green): a story is done only through 'storykit complete STORY-001'; restore the status from git "
         "and complete it\n"
-        "stories/STORY-001-add-feature.md:63: SK203 warning: the Status line says '🟢 Green (tests passing)' but the "
+        "stories/STORY-001-add-feature.md:57: SK203 warning: the Status line says '🟢 Green (tests passing)' but the "
         "front matter says done; the front matter is the truth, storykit rewrites the line at the next transition\n"
     )
 

@@ -39,7 +39,8 @@ def test_every_storykit_commit_carries_story_and_phase_trailers(project: Project
     sha = project.git("rev-parse", "HEAD").strip()
     assert project.git("log", "-1", "--format=%B") == \
         "test: failing tests for STORY-001\n\nStory: STORY-001\nPhase: red\n\n"
-    assert committed_files(project) == ["STORY_TRACKER.md", "calc.py", STORY, "tests/test_calc.py"]
+    assert committed_files(project) == ["STORY_TRACKER.md", "calc.py", "stories/.evidence/STORY-001-add-feature.json",
+                                        STORY, "tests/test_calc.py"]
     assert f"Committed {sha[:10]}:" in red.stdout
     assert red.stderr == "Not in that commit (uncommitted changes): README.md, notes.txt\n"
     run = front(project.story())["runs"]["red"]
@@ -56,7 +57,8 @@ def test_every_storykit_commit_carries_story_and_phase_trailers(project: Project
     assert green.exit_code == 0, green.output
     assert project.git("log", "-1", "--format=%B") == ("feat: tests pass for STORY-001\n\n"
                                                        "Story: STORY-001\nPhase: green\n\n")
-    assert committed_files(project) == ["STORY_TRACKER.md", "calc.py", STORY]
+    assert committed_files(project) == ["STORY_TRACKER.md", "calc.py", "stories/.evidence/STORY-001-add-feature.json",
+                                        STORY]
     assert front(project.story())["runs"]["green"]["commit"] == project.git("rev-parse", "HEAD").strip()
 
     project.tick_all()
@@ -87,7 +89,8 @@ def test_commit_of_a_marked_story_holds_the_files_of_its_tests(project: Project)
     project.write("tests/test_other.py", "def test_unrelated():\n    assert False\n")
     result = project.run("run-tests", "1", "--commit")
     assert result.exit_code == 0, result.output
-    assert committed_files(project) == ["STORY_TRACKER.md", "stories/STORY-001-marked.md", "tests/test_one.py"]
+    assert committed_files(project) == ["STORY_TRACKER.md", "stories/.evidence/STORY-001-marked.json",
+                                        "stories/STORY-001-marked.md", "tests/test_one.py"]
 
 
 def assert_refused_cleanly(project: Project, before: dict[str, bytes], head: str, staged: str) -> None:

@@ -55,9 +55,12 @@ def red(red_template: Path, tmp_path: Path) -> Project:
 
 
 def test_red_records_node_ids_outcomes_and_exception_types(red: Project) -> None:
+    from storykit.story.model import load
+
     meta = front(red.story())
     run = meta["runs"]["red"]
-    assert run["tests"] == {
+    assert "tests" not in run  # per-test records live in the evidence file beside the story
+    assert load(red.story_path()).runs["red"]["tests"] == {
         "tests/test_feature.py::test_add_numbers": "failed NotImplementedError",
         "tests/test_feature.py::test_add_strings": "failed NotImplementedError",
         "tests/test_feature.py::test_commutes": "failed NotImplementedError",
@@ -100,7 +103,7 @@ def test_implementation_only_green_reports_the_files_changed(red: Project) -> No
     story = red.story()
     assert "- Files modified: `app.py`" in story
     assert "- Lines changed: ~2 lines (+1 −1)" in story
-    assert "Test files edited between red and green" not in story
+    assert "Tests edited after red" not in story
     changes = front(story)["runs"]["green"]["changes"]
     assert changes["test_files"] == []
 
@@ -111,7 +114,7 @@ def test_test_files_edited_between_red_and_green_are_reported(red: Project) -> N
                                                      '    assert add(0, 0) == 0'))
     assert red.run("run-tests", "1").exit_code == 0
     story = red.story()
-    assert "- ⚠️ Test files edited between red and green: `tests/test_feature.py` (+1 −0)" in story
+    assert "- ⚠️ Tests edited after red: `tests/test_feature.py` (+1 −0); the diff:" in story
     assert front(story)["runs"]["green"]["changes"]["test_files"] == [
         {"path": "tests/test_feature.py", "added": 1, "deleted": 0}]
 

@@ -154,7 +154,8 @@ def test_complete_json(project: Project) -> None:
                          "commit", "committed_files", "not_committed", "notes", "run", "suite"]
     assert doc["status"] == "done" and doc["completed_by"] == "agent-7"
     assert doc["commit"] == project.git("rev-parse", "HEAD").strip()
-    assert doc["committed_files"] == ["STORY_TRACKER.md", "stories/STORY-001-add-feature.md", "tests/test_feature.py"]
+    assert doc["committed_files"] == ["STORY_TRACKER.md", "stories/.evidence/STORY-001-add-feature.json",
+                                      "stories/STORY-001-add-feature.md", "tests/test_feature.py"]
     assert doc["not_committed"] is None
     assert doc["run"]["counts"] == {"passed": 2} and doc["run"]["exit_code"] == 0
     assert doc["run"]["at"] == doc["completed"] and doc["run"]["total"] == 2

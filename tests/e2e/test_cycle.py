@@ -67,7 +67,8 @@ def test_new_red_green_complete_commits(project: Project) -> None:
     assert log.startswith("feat: Add feature (STORY-001)")
     assert "Story: STORY-001" in log
     files = project.git("show", "--name-only", "--format=", "HEAD").split()
-    assert sorted(files) == ["STORY_TRACKER.md", "stories/STORY-001-add-feature.md", "tests/test_feature.py"]
+    assert sorted(files) == ["STORY_TRACKER.md", "stories/.evidence/STORY-001-add-feature.json",
+                             "stories/STORY-001-add-feature.md", "tests/test_feature.py"]
     assert project.git("status", "--porcelain") == ""
     assert "| ✅ Done |" in project.read("STORY_TRACKER.md")
 

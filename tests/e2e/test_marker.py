@@ -90,7 +90,9 @@ def test_marked_story_runs_exactly_its_tests_red_then_green(project: Project) ->
     red = project.sk("run-tests", "STORY-001")
     assert red.exit_code == 0, red.output
     assert "STORY-001 is red: 2 of 3 tests fail" in red.stdout
-    run = front(project.story())["runs"]["red"]
+    from storykit.story.model import load
+
+    run = load(project.story_path()).runs["red"]
     assert sorted(run["tests"]) == STORY_1_TESTS  # STORY-002's and unmarked tests never ran
     assert run["tests"]["tests/test_more.py::test_empty_cart"] == "passed"
     assert run["command"] == "python -m pytest --story STORY-001"
@@ -100,13 +102,13 @@ def test_marked_story_runs_exactly_its_tests_red_then_green(project: Project) ->
     green = project.sk("run-tests", "1")
     assert green.exit_code == 0, green.output
     assert "STORY-001 is green: 3 of 3 tests pass" in green.stdout
-    run = front(project.story())["runs"]["green"]
+    run = load(project.story_path()).runs["green"]
     assert run["tests"] == {node: "passed" for node in STORY_1_TESTS}
 
     other = project.sk("run-tests", "2")  # the other story: its own two tests, one still failing
     assert other.exit_code == 0, other.output
     assert "STORY-002 is red: 1 of 2 tests fail" in other.stdout
-    assert front(project.story("STORY-002"))["runs"]["red"]["tests"] == {
+    assert load(project.story_path("STORY-002")).runs["red"]["tests"] == {
         "tests/test_more.py::test_empty_cart": "passed",
         "tests/test_shop.py::test_checkout": "failed AssertionError",
     }

@@ -34,14 +34,16 @@ def test_node_story_goes_red_green_done(node_project: Project) -> None:
     assert red.exit_code == 0, red.output
     assert "✖ adds" in red.stdout  # node's own spec output, streamed
     assert "STORY-001 is red: 2 of 2 tests fail" in red.stdout
+    from storykit.story.model import load
+
     meta = front(p.story())
     assert meta["status"] == "red"
-    assert meta["runs"]["red"]["tests"] == {
+    assert load(p.story_path()).runs["red"]["tests"] == {
         "test::adds": "failed testCodeFailure: not implemented",
         "multiplication::test::multiplies": "failed testCodeFailure: Expected values to be strictly equal:0 !== 6"}
     assert "| `test::adds` | failed | testCodeFailure: not implemented |" in p.story()
     assert meta["runs"]["red"]["command"] == (
-        "node --test --test-reporter=junit --test-reporter-destination=<junit.xml> "
+        "node --test --test-reporter=junit --test-reporter-destination={junit} "
         "--test-reporter=spec --test-reporter-destination=stdout test/math.test.js")
     assert "Error: not implemented" in p.story()  # the real failing output, in Step 2
 

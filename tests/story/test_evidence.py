@@ -47,7 +47,7 @@ def test_test_files_edited_between_red_and_green_are_flagged() -> None:
     green = {**GREEN, "changes": {**GREEN["changes"], "test_files": [{"path": "tests/test_a.py", "added": 1,
                                                                          "deleted": 0}]}}
     text = evidence.render({"id": "S-1", "status": "green", "runs": {"red": RED, "green": green}}, {})
-    assert "- ⚠️ Test files edited between red and green: `tests/test_a.py` (+1 −0)" in text
+    assert "- ⚠️ Tests edited after red: `tests/test_a.py` (+1 −0)" in text
 
 
 def test_validation_and_overrides_are_shown() -> None:
