@@ -41,6 +41,7 @@ COMMANDS = {
     "set": "storykit.cli.commands.set_fields:set_cmd",
     "close": "storykit.cli.commands.close:close",
     "search": "storykit.cli.commands.search:search",
+    "mcp": "storykit.cli.commands.mcp:mcp",
 }
 ALIASES = {"status": "list", "ls": "list"}
 

@@ -125,13 +125,19 @@ Commands:
   run-tests  Run STORY's tests and record the evidence.
   validate   Run a green STORY's validation commands; on success it is...
   complete   Finish a green STORY: re-run its tests, check it, record it,...
-  list       List the stories: id, status, title, track and agent.
+  list       List the stories, by priority then id.
   show       Show one STORY's state and a summary of its evidence.
   tracker    Regenerate STORY_TRACKER.md from the story files.
   next       List the stories ready to start: not started, every...
   check      Check every story and the tracker; the CI gate.
   demo       Take a throwaway git repository through the whole cycle.
   verify     Replay STORY's TDD evidence from git: red must fail, done...
+  tick       Tick checklist ITEMS of STORY, by number or by text.
+  note       Add a dated one-line note to STORY's Handoff Notes.
+  set        Set fields of STORY that people own.
+  close      Close STORY without doing it (wont-do, duplicate, obsolete).
+  search     Find the stories that mention TEXT.
+  mcp        Serve the agent's cycle as an MCP server over stdio.
 """,
     98: """Usage: storykit [OPTIONS] COMMAND [ARGS]...
 
@@ -164,13 +170,19 @@ Commands:
   run-tests  Run STORY's tests and record the evidence.
   validate   Run a green STORY's validation commands; on success it is validated.
   complete   Finish a green STORY: re-run its tests, check it, record it, commit.
-  list       List the stories: id, status, title, track and agent.
+  list       List the stories, by priority then id.
   show       Show one STORY's state and a summary of its evidence.
   tracker    Regenerate STORY_TRACKER.md from the story files.
-  next       List the stories ready to start: not started, every dependency done.
+  next       List the stories ready to start: not started, every dependency done (a closed...
   check      Check every story and the tracker; the CI gate.
   demo       Take a throwaway git repository through the whole cycle.
   verify     Replay STORY's TDD evidence from git: red must fail, done must pass.
+  tick       Tick checklist ITEMS of STORY, by number or by text.
+  note       Add a dated one-line note to STORY's Handoff Notes.
+  set        Set fields of STORY that people own.
+  close      Close STORY without doing it (wont-do, duplicate, obsolete).
+  search     Find the stories that mention TEXT.
+  mcp        Serve the agent's cycle as an MCP server over stdio.
 """,
 }
 # END GENERATED
