@@ -19,6 +19,7 @@ from storykit.actions.note import one_line
 from storykit.core.workflow import CLOSED_AS
 from storykit.errors import Refused, StorykitError
 from storykit.story import regions
+from storykit.story.model import load_meta
 
 if TYPE_CHECKING:
     from storykit.project.store import Project
@@ -61,9 +62,15 @@ def close(project: Project, ref: str, closed_as: str, reason: str, *, of: str | 
     def change(story: Story) -> Closed:
         original = None
         if of is not None:
-            original = project.file_id(project.find(of).name) or project.parse_id(of)
+            found = project.find(of)
+            original = project.file_id(found.name) or project.parse_id(of)
             if original == story.id:
                 raise StorykitError(f"{story.id} cannot be a duplicate of itself")
+            if story.id in (load_meta(found).get("dependencies") or []):
+                # It would wait for the duplicate, which counts as itself: never ready.
+                raise StorykitError(f"{original} depends on {story.id}: as its duplicate, {original} would wait "
+                                    f"for itself", hint=f"remove the dependency first ('storykit set {original} "
+                                    f"dependencies=...')")
         if story.status == "done":
             raise Refused(f"{story.id} is done; a done story stays done")
         if story.status == "closed":

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from storykit.errors import StorykitError
-from storykit.story.model import parse_raw, read_text
-from storykit.story.outline import Outline
+from storykit.story.model import BOM, read_text, split_front
+from storykit.story.markdown import split_lines
 
 if TYPE_CHECKING:
     from storykit.project.store import Project
@@ -47,17 +47,21 @@ def search(project: Project, text: str) -> list[Found]:
         raw = read_text(entry.path)
         if needle not in raw.casefold():
             continue
-        _, front, body = parse_raw(raw, entry.path)
+        front, body = split_front(raw[1:] if raw.startswith(BOM) else raw, entry.path)  # the meta is read already
         title = str(entry.meta.get("title", ""))
         result = Found(entry.id, title, str(entry.meta.get("status")), entry.path)
         if needle in title.casefold():
             result.matches.append(Match("title", 0, title))
-        outline = Outline(body)
         offset = len(front.splitlines())  # body line i is file line offset + i + 1
-        sections = [(h.line, h.title) for h in outline.headings if h.level == 2]
-        for index, line in enumerate(outline.lines):
+        where, fence = "header", None
+        for index, line in enumerate(split_lines(body)):
+            # The ## section a line is in, outside fenced code (a label, so a light scan does).
+            stripped = line.lstrip()
+            if stripped.startswith(("```", "~~~")):
+                fence = None if fence == stripped[:3] else fence or stripped[:3]
+            elif fence is None and line.startswith("## "):
+                where = line[3:].strip()
             if needle in line.casefold() and len(result.matches) < MAX_MATCHES:
-                where = next((t for start, t in reversed(sections) if start <= index), "header")
                 result.matches.append(Match(where, offset + index + 1, line.strip()))
         if result.matches:
             found.append(result)

@@ -15,6 +15,11 @@ import anyio
 
 from conftest import Project
 
+# The storykit under test: the checkout this file is in, also for the processes the
+# tests start (so 'storykit verify' replaying a commit runs that commit's code, not
+# whichever storykit is installed).
+CODE = str(Path(__file__).resolve().parents[2])
+
 
 def _session(root: Path, calls: list[tuple[str, dict[str, Any]]]) -> tuple[Any, list[Any]]:
     """Start `storykit mcp` in ``root``, initialize, list the tools, make the calls."""
@@ -23,7 +28,7 @@ def _session(root: Path, calls: list[tuple[str, dict[str, Any]]]) -> tuple[Any, 
 
     async def main() -> tuple[Any, list[Any]]:
         params = StdioServerParameters(command=sys.executable, args=["-m", "storykit", "mcp"], cwd=str(root),
-                                       env=dict(os.environ))
+                                       env={**os.environ, "PYTHONPATH": CODE})
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             tools = await session.list_tools()
@@ -98,7 +103,8 @@ def test_without_the_mcp_extra_it_says_how_to_install_it(story: Project, tmp_pat
     blocker = tmp_path / "no-mcp" / "mcp"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text("raise ImportError('mcp is not installed')\n")
+    path = os.pathsep.join([str(blocker.parent), CODE])
     proc = subprocess.run([sys.executable, "-m", "storykit", "mcp"], cwd=story.root, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(blocker.parent)}, timeout=60, stdin=subprocess.DEVNULL)
+                          env={**os.environ, "PYTHONPATH": path}, timeout=60, stdin=subprocess.DEVNULL)
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == "Error: the MCP server needs the mcp extra: pip install 'storykit[mcp]'\n"
