@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Project, copy_of, prepared
+
 
 @pytest.fixture(autouse=True)
 def autoload_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,7 +21,6 @@ def autoload_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     autoloading off (tests/conftest.py) would make ``-n`` an unknown option here."""
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
 
-from conftest import Project, copy_of, prepared
 
 # Every outcome the plugin tells apart, on more tests than one worker takes.
 MIXED = '''import pytest
