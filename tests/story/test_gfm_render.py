@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
-import pytest
 
 from storykit.story import evidence
 
@@ -17,14 +14,15 @@ HOSTILE = ["tests/t.py::test_pipe[a|b]", "tests/t.py::test_tick[`x`]",
 
 
 def render_html(markdown: str) -> str:
-    binary = shutil.which("cmark-gfm")
-    if binary is None:
-        pytest.fail("cmark-gfm (GitHub's Markdown renderer) is not installed: apt-get install cmark-gfm "
-                    "(CI installs it)")
-    # --unsafe passes raw HTML through as GitHub does (before its sanitiser): the
+    """GitHub's cmark-gfm, through its Python bindings (``cmarkgfm``, in the test extra),
+    as ``cmark-gfm --unsafe --extension table`` renders it."""
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    # Unsafe passes raw HTML through as GitHub does (before its sanitiser): the
     # <details> block must come through, and no <script> from a test name may.
-    return subprocess.run([binary, "--unsafe", "--extension", "table"], input=markdown, capture_output=True, text=True,
-                          check=True).stdout
+    return str(cmarkgfm.markdown_to_html_with_extensions(markdown, options=Options.CMARK_OPT_UNSAFE,
+                                                         extensions=["table"]))
 
 
 def story_markdown() -> str:
