@@ -146,23 +146,30 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
 
 def _overlay(where: Path, paths: list[str]) -> Path:
     """The ``bin`` folder of a throwaway virtual environment whose ``python`` sees
-    ``paths`` first and then everything the project's Python sees, so that every
-    process a replayed test starts, with or without PYTHONPATH, runs the replayed
-    code.  No package is installed: a ``.pth`` file lists the paths."""
+    ``paths`` first and then what the project's Python has installed, less storykit
+    itself, so that every process a replayed test starts, with or without PYTHONPATH,
+    runs the replayed code (and no installed storykit plugin entry point shadows it).
+    Nothing is installed: the packages are linked, and a ``.pth`` file lists ``paths``."""
     import json
     import subprocess
 
     from storykit.runners.pytest_run import project_python
 
     python = project_python()
-    seen = subprocess.run([python, "-c", "import json, sys; print(json.dumps([p for p in sys.path if p]))"],
+    seen = subprocess.run([python, "-c", "import json, site; print(json.dumps(site.getsitepackages()))"],
                           capture_output=True, text=True, check=True)
     subprocess.run([python, "-m", "venv", "--without-pip", str(where)], capture_output=True, check=True)
-    found = sorted(where.glob("lib/python*/site-packages"))
-    if not found:  # Windows layout
-        found = [where / "Lib" / "site-packages"]
-    (found[0] / "storykit_replay.pth").write_text("\n".join([*paths, *json.loads(seen.stdout)]) + "\n",
-                                                   encoding="utf-8")
+    found = sorted(where.glob("lib/python*/site-packages")) or [where / "Lib" / "site-packages"]
+    target = found[0]
+    for parent in json.loads(seen.stdout):
+        folder = Path(parent)
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            if "storykit" in entry.name.lower() or (target / entry.name).exists():
+                continue  # the replayed checkout is the only storykit
+            (target / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    (target / "storykit_replay.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
     return where / ("Scripts" if (where / "Scripts").is_dir() else "bin")
 
 
