@@ -422,14 +422,19 @@ def worktree(root: Path, sha: str) -> Iterator[Path]:
     if top is None:
         raise GitError("not a git repository", hint="verify replays the story's commits; run it inside the repository")
     holder = Path(tempfile.mkdtemp(prefix="storykit-verify-"))
-    path = holder / "checkout"
+    # git names a worktree's admin folder after the checkout's folder: a unique name,
+    # so that replays running side by side (verify --all) never share one.
+    path = holder / holder.name
     try:
         _git(top, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--quiet", str(path), sha)
         yield path
     finally:
-        _git(top, "worktree", "remove", "--force", str(path), check=False)
+        try:
+            _git(top, "worktree", "remove", "--force", str(path))
+        except GitError:  # only then: a prune beside another replay's 'add' breaks it
+            shutil.rmtree(holder, ignore_errors=True)
+            _git(top, "worktree", "prune", check=False)
         shutil.rmtree(holder, ignore_errors=True)
-        _git(top, "worktree", "prune", check=False)
 
 
 # -- the save transaction's undo: HEAD and the index as they were ------------------------

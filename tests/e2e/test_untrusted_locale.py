@@ -58,7 +58,7 @@ def test_a_cafe_story_goes_red_green_done_under_a_c_locale(cafe: Project) -> Non
     cafe.git("add", "tests")
     ok(sk(root, "complete", "1"))
     story = cafe.story()
-    assert "status: done" in story and "tests/test_café.py::test_crème: passed" in story
+    assert "status: done" in story and "tests/test_café.py::test_crème" in story  # named by the green step
     assert cafe.git("log", "-1", "--format=%s") == "feat: Café (STORY-001)\n"
     assert cafe.git("status", "--porcelain", "--", "stories", "STORY_TRACKER.md") == ""
     assert " SK5" not in ok(sk(root, "check")) and ok(sk(root, "verify", "1"))

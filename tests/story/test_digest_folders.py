@@ -77,7 +77,7 @@ def test_check_flags_a_node_story_whose_ts_tests_changed_after_green(project: Pr
     project.write("tests/unit/x.test.ts", X_TEST.replace("add(2, 3), 5", "add(2, 2), 4"))
     stale = project.run("check")
     assert stale.exit_code == 1
-    assert stale.stdout.startswith("stories/STORY-001-add-feature.md:4: SK601 test files (tests/unit/) changed "
+    assert stale.stdout.startswith("stories/STORY-001-add-feature.md:4: SK601 test files (tests/unit) changed "
                                    "since the passing run recorded at ")
     assert stale.stdout.endswith("; run 'storykit run-tests STORY-001' to record them again\n")
     project.write("tests/unit/x.test.ts", X_TEST)  # put back: the recorded evidence holds again
