@@ -201,7 +201,10 @@ def _red_problem(project: Project, story: Story, replay: Replay, timeout: float 
     if not result.failed:
         return f"{where}: no test failed ({result.count('error')} errored): an error is not red"
     record = runs_of(story.meta).get("red") or RunRecord()
-    if record.commit == replay.commit:  # the recorded run is this commit's: the same tests must fail
+    # The recorded run is this commit's (it names it, or it was committed as the newest red
+    # commit by run-tests --commit, which cannot name itself): the same tests must fail.
+    committed = bool(((story.meta.get("runs") or {}).get("red") or {}).get("committed"))
+    if record.commit == replay.commit or committed:
         recorded = sorted(t.node for t in record.tests or [] if t.outcome == "failed")
         passing = [n for n in recorded if result.tests.get(n, ("missing",))[0] not in ("failed", "error")]
         if passing:

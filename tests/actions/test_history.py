@@ -44,12 +44,14 @@ def test_every_storykit_commit_carries_story_and_phase_trailers(project: Project
     assert f"Committed {sha[:10]}:" in red.stdout
     assert red.stderr == "Not in that commit (uncommitted changes): README.md, notes.txt\n"
     run = front(project.story())["runs"]["red"]
-    assert run["commit"] == sha  # the red evidence names the commit that holds the tests
-    assert f"at commit `{sha[:10]}`" in project.story()
+    parent = project.git("rev-parse", "HEAD~1").strip()
+    # The tests ran on the parent's tree; the run says it is the commit made of it (a commit
+    # cannot hold its own sha), so the story is exactly as committed (STORY-090).
+    assert run["commit"] == parent and run["committed"] is True
+    assert f"at commit `{parent[:10]}`" in project.story()
     committed_story = project.git("show", f"HEAD:{STORY}")
-    assert front(committed_story)["status"] == "red"
-    # The story file cannot hold its own commit's sha: that one change is left for the next commit.
-    assert project.git("status", "--porcelain").splitlines() == [" M README.md", f" M {STORY}", "?? notes.txt"]
+    assert committed_story == project.story() and front(committed_story)["status"] == "red"
+    assert project.git("status", "--porcelain").splitlines() == [" M README.md", "?? notes.txt"]
 
     project.write("calc.py", IMPLEMENTATION)
     project.git("add", "calc.py")
@@ -59,7 +61,8 @@ def test_every_storykit_commit_carries_story_and_phase_trailers(project: Project
                                                        "Story: STORY-001\nPhase: green\n\n")
     assert committed_files(project) == ["STORY_TRACKER.md", "calc.py", "stories/.evidence/STORY-001-add-feature.json",
                                         STORY]
-    assert front(project.story())["runs"]["green"]["commit"] == project.git("rev-parse", "HEAD").strip()
+    green_run = front(project.story())["runs"]["green"]
+    assert green_run["commit"] == project.git("rev-parse", "HEAD~1").strip() and green_run["committed"] is True
 
     project.tick_all()
     done = project.run("complete", "1")

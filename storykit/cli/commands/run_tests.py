@@ -33,7 +33,8 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
 
     With --commit, a red run commits the failing tests ("test: failing tests
     for ID"; a green run: "feat: tests pass for ID") with the trailers
-    "Story: ID" and "Phase: red|green", and records that commit in the run.
+    "Story: ID" and "Phase: red|green"; the run records that it was committed,
+    and nothing is left to commit afterwards.
     Only the story's test files, the story, the tracker and what you staged
     are committed; if the commit cannot be made, nothing is recorded.
     """
