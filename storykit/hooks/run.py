@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,49 +178,19 @@ def _active_meta(config: Config, story_id: str) -> dict[str, Any] | None:
         return None
 
 
-_PLAIN = re.compile(r"[A-Za-z_./+-][^#\"]*")  # a plain YAML string as storykit writes it (no digit first)
-_SPECIAL = {"null", "true", "false", "yes", "no", "on", "off", "~"}
-
-
-def _plain(item: str) -> bool:
-    return (_PLAIN.fullmatch(item) is not None and item.lower() not in _SPECIAL and ": " not in item
-            and not item.endswith(":") and item[:2] != "- ")
-
-
 def quick_meta(text: str) -> dict[str, Any] | None:
-    """``status``, ``tests`` and the red run's presence, read from front matter in the
-    exact layout storykit writes (no YAML parser: importing one is most of a hook's
+    """The front matter of a story in the exact layout storykit writes, read by
+    ``storykit.story.frontmatter`` (no YAML parser: importing one is most of a hook's
     time); None for anything else, which is then read with the YAML parser."""
+    from storykit.story import frontmatter
+
     if not text.startswith("---\n"):
         return None
     end = text.find("\n---\n", 3)
-    if end < 0:
+    meta = frontmatter.load(text[4:end + 1]) if end >= 0 else None
+    if meta is None or not isinstance(meta.get("status"), str):
         return None
-    meta: dict[str, Any] = {"tests": [], "runs": {}}
-    key = None
-    for line in text[4:end].split("\n"):
-        if not line.startswith((" ", "-")):
-            key, _, value = line.partition(":")
-            value = value.strip()
-            if key == "status":
-                if not re.fullmatch(r"[a-z-]+", value):
-                    return None
-                meta["status"] = value
-            elif key in ("tests", "runs") and value not in ("", "[]", "{}"):
-                return None
-        elif key == "tests" and line.startswith("- "):
-            item = line[2:].strip()
-            if len(item) > 1 and item[0] == item[-1] == "'":
-                item = item[1:-1].replace("''", "'")
-            elif not _plain(item):
-                return None
-            meta["tests"].append(item)
-        elif key == "runs" and line.startswith("  ") and not line.startswith("   ") and line.endswith(":"):
-            meta["runs"][line.strip()[:-1]] = {"recorded": True}
-        elif key in ("tests", "runs"):
-            if key == "tests" or not line.startswith("  "):
-                return None
-    return meta if "status" in meta else None
+    return {**meta, "tests": list(meta.get("tests") or []), "runs": dict(meta.get("runs") or {})}
 
 
 # -- session start ---------------------------------------------------------------------------
