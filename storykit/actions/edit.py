@@ -1,11 +1,8 @@
-"""One small save path for the verbs that edit a story a person owns (tick, note,
-set, close): under the project lock, read the story as it is now, let the verb
-change it (or refuse: then nothing is written), write it atomically only when its
-bytes changed, refresh the Blocks lines a dependency change moved, regenerate the
-tracker.
-
-Kept in this one function so that it can move to the shared save transaction
-(actions/save.py) in one place.
+"""The save path of the verbs that edit a story a person owns (tick, note, set,
+close): in the one save transaction (actions/save.py), read the story as it is
+now, let the verb change it (or refuse: then nothing is written), save it only
+when its bytes changed, refresh the Blocks lines a dependency change moved,
+regenerate the tracker; any failure puts every file back.
 """
 
 from __future__ import annotations
@@ -13,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
-from storykit.project import tracker
-from storykit.project.files import project_lock, write_text_atomic
-from storykit.story import records, regions
+from storykit.actions import save
+from storykit.story import regions
 from storykit.story.model import Story, load
 
 if TYPE_CHECKING:
@@ -29,23 +25,18 @@ def edit(project: Project, ref: str, change: Callable[[Story], T],
     """Apply ``change`` to the story ``ref`` and save it; returns the story as saved
     and what ``change`` returned.  ``blocks_of(result)``: the stories whose derived
     Blocks line may have changed."""
-    with project_lock(project.config.state_path):
-        project.invalidate()
+    with save.transaction(project) as tx:
         story = load(project.find(ref))
         before = story.text()
         result = change(story)
         if story.text() != before:
-            records.save(story, write_text_atomic)  # an old story's inline records move to its evidence file
+            tx.save(story)  # an old story's inline records move to its evidence file
             project.invalidate()
             for other in blocks_of(result):
-                _refresh_blocks(project, other)
-            tracker.write(project)
+                blocked = load(project.find(other))
+                body = regions.set_header(blocked.id, blocked.body, blocked.status, project.blocks(blocked.id))
+                if body != blocked.body:
+                    blocked.body = body
+                    tx.save(blocked)
+            tx.tracker()
     return story, result
-
-
-def _refresh_blocks(project: Project, story_id: str) -> None:
-    story = load(project.find(story_id))
-    body = regions.set_header(story.id, story.body, story.status, project.blocks(story.id))
-    if body != story.body:
-        story.body = body
-        records.save(story, write_text_atomic)
