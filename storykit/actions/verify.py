@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from storykit import git
-from storykit.runners import runner
+from storykit.runners import pytest_run, runner
 from storykit.core import workflow
 from storykit.core.settings import RunSettings, resolve
 from storykit.errors import GitError
@@ -121,8 +121,8 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
         # of the project that points at the real working tree.
         paths = [str(cwd)] + ([str(cwd / "src")] if (cwd / "src").is_dir() else [])
         env = {"PYTHONPATH": os.pathsep.join(filter(None, [*paths, os.environ.get("PYTHONPATH")]))}
-        plugin = _plugin_name(paths)
-        if plugin != runner.PLUGIN_MODULE:
+        plugin = pytest_run.plugin_name(paths)
+        if plugin != pytest_run.PLUGIN_MODULE:
             # The checkout is a storykit of its own (this project's history): its tests may
             # start `python -m storykit` with PYTHONPATH cleared, which would run the
             # installed storykit instead of the code of the commit replayed.
@@ -171,17 +171,6 @@ def _overlay(where: Path, paths: list[str]) -> Path:
             (target / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     (target / "storykit_replay.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
     return where / ("Scripts" if (where / "Scripts").is_dir() else "bin")
-
-
-def _plugin_name(paths: list[str]) -> str:
-    """The name the replay loads storykit's pytest plugin under.
-
-    A checkout of storykit's own history holds a ``storykit`` package that comes
-    first on the path, so the installed entry point (``storykit.runners...``) would
-    be imported from that old code and fail; the private copy is loaded instead,
-    under a name of its own (the entry point's name is blocked)."""
-    shadowed = any((Path(p) / "storykit" / "__init__.py").is_file() for p in paths)
-    return "storykit_pytest_replay" if shadowed else runner.PLUGIN_MODULE
 
 
 def _log_note(project: Project, result: runner.RunResult | None) -> str:

@@ -27,6 +27,19 @@ def project_python(search: str | None = None) -> str:
                         hint="activate the project's virtual environment, or set test_command in the config")
 
 
+def plugin_name(paths: list[str]) -> str:
+    """The name storykit's pytest plugin is loaded under for a run whose path starts
+    with ``paths``.
+
+    A project that holds a ``storykit`` package of its own (storykit's own history,
+    replayed by verify, or any checkout of it) shadows the installed one, so the
+    installed entry point (``storykit.runners...``) would be imported from that code
+    and fail; the private copy is then loaded under a name of its own (the entry
+    point's name is blocked)."""
+    shadowed = any((Path(p) / "storykit" / "__init__.py").is_file() for p in paths)
+    return "storykit_pytest_replay" if shadowed else PLUGIN_MODULE
+
+
 def pytest_command(tests: list[str], extra: list[str], report: Path, color: bool,
                    plugin: str = PLUGIN_MODULE, search: str | None = None) -> list[str]:
     """The default command: the project's ``python -m pytest`` with storykit's plugin.

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from storykit.runners import pytest_run
-from storykit.runners.pytest_run import PLUGIN_MODULE
 from storykit.runners.command import custom_command, split_env
 from storykit.runners.junit import read_junit
 from storykit.runners.process import RunAborted, _Window, clean, execute, run_command
@@ -40,7 +39,7 @@ def run(
     echo: BinaryIO | None = None,
     env: dict[str, str] | None = None,
     abort: threading.Event | None = None,
-    plugin: str = PLUGIN_MODULE,
+    plugin: str | None = None,
 ) -> RunResult:
     """Run the tests; stream output to ``echo`` and ``log_path``; return the result.
 
@@ -59,6 +58,7 @@ def run(
         environment = {**os.environ, **(env or {})}
         color = bool(echo is not None and hasattr(echo, "isatty") and echo.isatty())
         if command_template is None:
+            plugin = plugin or pytest_run.plugin_name([str(cwd)])
             command = pytest_run.pytest_command(tests, extra, report, color, plugin, environment.get("PATH"))
             environment["PYTHONPATH"] = os.pathsep.join(
                 filter(None, [str(pytest_run.plugin_dir(workdir, plugin)), environment.get("PYTHONPATH")]))

@@ -166,3 +166,29 @@ def test_the_ci_guide_shards_verify_over_a_matrix_and_ci_runs_it() -> None:
     job = workflow["jobs"]["verify"]
     shards = job["strategy"]["matrix"]["shard"]
     assert {"run": f"storykit verify --all --shard ${{{{ matrix.shard }}}}/{len(shards)}"} in job["steps"]
+
+
+def test_a_project_with_a_storykit_package_of_its_own_runs_and_replays(project: Project) -> None:
+    """A project that is itself a ``storykit`` package (this repository, and its history
+    under verify) shadows the installed one: the pytest plugin must not be loaded through
+    the installed entry point (it would import the project's storykit and fail), at
+    run-tests and at the replay alike."""
+    project.write("storykit/__init__.py", "")
+    project.write("storykit/__main__.py", "print('v1')\n")
+    project.git("add", "storykit")
+    project.git("commit", "-q", "-m", "a storykit of its own")
+    test = ("import os, subprocess, sys\n\n\ndef test_version():\n"
+            "    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}\n"
+            "    out = subprocess.run([sys.executable, '-m', 'storykit'], env=env, capture_output=True, text=True)\n"
+            "    assert out.stdout == 'v2\\n'\n")
+    assert project.new("--min-tests", "1", title="Version two", tests="tests/test_version.py").exit_code == 0
+    project.write("tests/test_version.py", test)
+    red = project.run("run-tests", "1", "--commit")
+    assert red.exit_code == 0, red.output
+    project.write("storykit/__main__.py", "print('v2')\n")
+    assert project.run("run-tests", "1").exit_code == 0
+    project.tick_all("STORY-001")
+    project.git("add", "storykit")
+    assert project.run("complete", "1").exit_code == 0
+    replay = project.sk("verify", "1")
+    assert replay.exit_code == 0, replay.output
