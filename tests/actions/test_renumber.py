@@ -155,3 +155,18 @@ def test_duplicate_after_a_merge_is_resolved_by_file(project: Project) -> None:
     assert front(project.story("STORY-005"))["title"] == "Alice five"
     assert project.run("show", "5").exit_code == 0
     assert project.run("tracker", "--check").exit_code == 0
+
+
+def test_renumber_follows_a_duplicate_that_names_the_story(chain: Project) -> None:
+    closed = chain.run("close", "STORY-003", "--as", "duplicate", "--of", "STORY-001", "--reason", "same work")
+    assert closed.exit_code == 0, closed.output
+    chain.git("commit", "-qam", "close")
+    result = chain.run("renumber", "STORY-001", "STORY-007")
+    assert result.exit_code == 0, result.output
+    assert "  updated stories/STORY-003-grandchild.md" in result.stdout.splitlines()
+    duplicate = chain.story("STORY-003")
+    assert front(duplicate)["duplicate_of"] == "STORY-007"
+    assert "**Closed:** duplicate of STORY-007: same work" in duplicate
+    assert "STORY-001" not in duplicate.split("## Context")[0].replace("- STORY-001: Base", "")
+    assert chain.run("check").exit_code == 0, chain.run("check").output
+    assert chain.run("tracker", "--check").exit_code == 0
