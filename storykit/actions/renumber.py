@@ -1,6 +1,7 @@
 """Give a story a new id: its front matter, its ``# ID: title`` heading, its file
 name, and every reference to it in other stories' dependencies (front matter and
-their Dependencies line) and derived Blocks lines; then the tracker.
+their Dependencies line), ``duplicate_of`` (and Closed line) and derived Blocks
+lines; then the tracker.
 
 The tool for the duplicate a merge can still produce (two branches that both chose
 ``--id 7``): ``storykit renumber stories/STORY-007-theirs.md`` moves one of them to
@@ -125,6 +126,19 @@ def plan(project: Project, old_ref: str, new_ref: str | None = None) -> tuple[Re
             value = Document(other.body).lines[line].split(":**", 1)[1].strip()
             other.body = set_field(other.body, "Dependencies", _mention(old_id).sub(new_id, value))
         changed[entry.path.resolve()] = other
+
+    # A story closed as its duplicate names it in duplicate_of and its Closed line.
+    if not any(e.id == old_id for e in others):
+        for entry in others:
+            if entry.meta.get("duplicate_of") != old_id:
+                continue
+            other = changed.get(entry.path.resolve()) or load(entry.path)
+            other.meta["duplicate_of"] = new_id
+            line = Document(other.body).field_line("Closed")
+            if line is not None:
+                value = Document(other.body).lines[line].split(":**", 1)[1].strip()
+                other.body = set_field(other.body, "Closed", _mention(old_id).sub(new_id, value, count=1))
+            changed[entry.path.resolve()] = other
 
     # The stories this one depends on list it in their derived Blocks line.
     metas = {p: s.meta for p, s in changed.items()}
