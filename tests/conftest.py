@@ -29,13 +29,6 @@ PASSING_TEST = "def test_{name}():\n    assert True\n"
 FAILING_TEST = "def test_{name}():\n    assert False, 'not implemented'\n"
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto`` (pyproject's addopts) means one worker per core, except when storykit runs
-    this suite for one of its own stories: its plugin reads the results in one process, so
-    that run takes none.  None: xdist's own choice."""
-    return 0 if config.getoption("storykit_report", None) else None
-
-
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read or write the developer's ~/.gitconfig; identity is pinned."""
