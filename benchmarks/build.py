@@ -25,8 +25,11 @@ _WORDS = ("tags", "users", "orders", "search", "billing", "audit", "export", "im
           "reports", "alerts", "queue", "upload", "profile", "settings", "webhooks", "invoices")
 _VERBS = ("Add", "Migrate", "Fix", "Index", "Split", "Speed up", "Validate", "Archive")
 
+# Pinned dates: every project's "init" commit is the same commit, so the seeds' run
+# records name a commit in each project's history, as a real project's do (check, SK508).
 GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@storykit.invalid",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@storykit.invalid",
+           "GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000",
            "GIT_CONFIG_NOSYSTEM": "1"}
 
 

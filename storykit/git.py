@@ -387,6 +387,44 @@ def story_commits(root: Path, story_id: str) -> list[tuple[str, str]]:
     return found
 
 
+@dataclass(frozen=True)
+class HeadState:
+    """What ``check`` needs to know of HEAD before asking about its history."""
+
+    head: str | None  # None: no commit yet
+    shallow: bool
+
+
+def head_state(root: Path) -> HeadState | str:
+    """HEAD and whether the clone is shallow, in one ``git rev-parse``; or why git
+    cannot tell (not a repository, git not installed).  Plumbing only: it runs no
+    hook, filter or fsmonitor, so it is safe on an untrusted checkout."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--is-shallow-repository", "--verify", "-q", "HEAD"], cwd=root,
+                              capture_output=True, text=True, encoding="utf-8", errors="replace",
+                              stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        return "git was not found"
+    lines = proc.stdout.split()
+    if not lines or lines[0] not in ("true", "false"):
+        why = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        return "not a git repository" if "not a git repository" in why else f"git rev-parse failed: {why}"
+    return HeadState(lines[1] if len(lines) > 1 else None, lines[0] == "true")
+
+
+def in_history(root: Path, commits: set[str]) -> set[str]:
+    """Those of ``commits`` (full object names) that HEAD's history holds: one
+    ``git rev-list HEAD`` for all of them, whatever their number.  core.fsmonitor is
+    switched off: nothing from the repository's configuration runs."""
+    proc = subprocess.run(["git", "-c", "core.fsmonitor=false", "rev-list", "HEAD", "--"], cwd=root,
+                          capture_output=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        why = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git rev-list failed: {why[-1] if why else proc.returncode}")
+    wanted = {c.encode("ascii", "replace") for c in commits}
+    return {c.decode("ascii") for c in wanted.intersection(proc.stdout.split())}
+
+
 def is_ancestor(root: Path, older: str, newer: str) -> bool:
     """Whether ``older`` is in the history of ``newer`` (or is ``newer``)."""
     return subprocess.run(["git", "merge-base", "--is-ancestor", older, newer], cwd=root,

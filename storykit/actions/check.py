@@ -53,6 +53,7 @@ CODES = {
     "SK505": "not-started but runs are recorded (warning)",
     "SK506": "a run record does not belong to this story (copied or set by hand)",
     "SK507": "closed without how or why (closed_as, closed_reason, duplicate_of)",
+    "SK508": "a run record's commit is not in HEAD's history (made up, or rewritten by a squash or rebase)",
     "SK601": "test files changed since the recorded passing run (stale evidence)",
     "SK602": "the evidence file's per-test records do not match the digests in the front matter (or it is missing)",
     "SK603": "tests edited after red: the story's test files changed between the red and the green run (warning)",
@@ -96,6 +97,7 @@ class Finding:
 class Report:
     findings: list[Finding]
     stories: int
+    notes: list[str] = field(default_factory=list)  # what check could not know, said once (not findings)
 
     @property
     def errors(self) -> int:
@@ -139,8 +141,11 @@ class _Parsed:
 _LINE_KEYS = ("id", "dependencies", "status", "duplicate_of")
 
 
-def check(project: Project) -> Report:
+def check(project: Project, run_commits: str | None = None) -> Report:
     """Every finding over the project's stories and tracker, sorted by file and line.
+
+    ``run_commits`` (strict, warn, off) overrides the config's: whether a run
+    record's commit must be in HEAD's history (SK508).
 
     What a story file alone decides (its front matter, sections, status against its
     runs) is cached by file stamp in .storykit/cache, like the front matter of
@@ -180,13 +185,15 @@ def check(project: Project) -> Report:
                 _stale_rule(project, parsed, digests, memo)
             stories.append(parsed)
     cache.save()
+    notes: list[str] = []
+    _history_rule(project, stories, run_commits or config.run_commits, run_commits is not None, notes)
     whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files))
     findings.extend(f for f in whole if f.code != "SK801")
     for parsed in stories:
         findings.extend(parsed.findings)
     findings.sort()
     findings.extend(f for f in whole if f.code == "SK801")  # the tracker last, after every story
-    return Report(findings, len(files))
+    return Report(findings, len(files), notes)
 
 
 def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], salt: str,
@@ -230,7 +237,7 @@ def _local(project: Project, path: Path, folder: str) -> dict[str, Any]:
     parsed, outline = read
     stale = _story_rules(project, parsed, outline)
     return {"usable": True, "meta": parsed.meta, "stale": stale,
-            "lines": {key: parsed.key_line(key) for key in _LINE_KEYS},
+            "lines": {**{key: parsed.key_line(key) for key in _LINE_KEYS}, **_commit_lines(parsed.front)},
             "findings": [list(vars(f).values()) for f in parsed.findings]}
 
 
@@ -448,6 +455,87 @@ def _shared_runs(stories: list[_Parsed]) -> None:
                 parsed.add("SK506", f"the {phase} run record does not belong to {parsed.id}: it is {first}'s "
                            f"(same time, commit and digest); runs are recorded only by 'storykit run-tests "
                            f"{parsed.id}': restore the story from git", key="status")
+
+
+def _commit_lines(front: list[str]) -> dict[str, int]:
+    """'runs.PHASE.commit' -> the line of each run record's commit, as storykit writes
+    them (``runs:``, two spaces and the phase, four spaces and ``commit:``)."""
+    found: dict[str, int] = {}
+    phase = None
+    inside = False
+    for number, line in enumerate(front, start=1):  # front[0] is the opening ---
+        if not line.startswith(" "):
+            inside, phase = line.startswith("runs:"), None
+        elif inside and line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
+            phase = line.strip()[:-1]
+        elif inside and phase and line.startswith("    commit:"):
+            found[f"runs.{phase}.commit"] = number
+    return found
+
+
+SHALLOW = ("this is a shallow clone; fetch the whole history (actions/checkout: fetch-depth: 0) to check them")
+
+
+def _history_rule(project: Project, stories: list[_Parsed], mode: str, given: bool, notes: list[str]) -> None:
+    """Every run record names the commit HEAD was at when it ran (``run-tests
+    --commit`` too: the commit it made is a child of that one): that commit must be in
+    HEAD's history, or the record was made up (SK508).
+
+    One ``git rev-parse`` and at most one ``git rev-list`` for all the stories, cached
+    per HEAD in .storykit/cache; plumbing only, safe on an untrusted checkout.  What
+    git cannot tell (a shallow clone, no repository) is one note, never a finding."""
+    wanted = [(parsed, str(phase), str(run["commit"])) for parsed in stories
+              for phase, run in (parsed.meta.get("runs") or {}).items()
+              if isinstance(run, dict) and run.get("commit") not in (None, "")]
+    if not wanted:
+        return
+    unchecked = "run records' commits were not checked against the history"
+    if mode == "off":
+        source = "--run-commits off" if given else \
+            f'run_commits = "off" in {project.config.source.name if project.config.source else "the config"}'
+        notes.append(f"{unchecked} ({source})")
+        return
+    from storykit import git
+    from storykit.errors import GitError
+
+    state = git.head_state(project.root)
+    if isinstance(state, str):
+        notes.append(f"{unchecked}: {state}")
+        return
+    if state.shallow:
+        notes.append(f"{unchecked}: {SHALLOW}")
+        return
+    try:
+        known = _in_history(project, state.head, {commit for _, _, commit in wanted}) if state.head else set()
+    except GitError as exc:
+        notes.append(f"{unchecked}: {exc}")
+        return
+    for parsed, phase, commit in wanted:
+        if commit in known:
+            continue
+        shown = commit if len(commit) <= 64 else commit[:61] + "..."
+        parsed.add("SK508", f"the {phase} run record's commit {shown} is not in the history of HEAD (made up, or "
+                   "rewritten by a rebase or squash merge); restore the story from git, or set run_commits = "
+                   "\"warn\" if your merges rewrite commits",
+                   line=parsed.lines.get(f"runs.{phase}.commit") or parsed.key_line("status"),
+                   severity=ERROR if mode == "strict" else WARNING)
+
+
+def _in_history(project: Project, head: str, commits: set[str]) -> set[str]:
+    """Those of ``commits`` in the history of ``head``: the answers are kept per HEAD
+    (a commit's history never changes), so git walks it once per new HEAD."""
+    from storykit import git
+    from storykit.project.cache import ResultCache
+
+    kept = ResultCache(project.config.state_path, "check-history", {}, head)
+    answers = kept.get()
+    answers = answers if isinstance(answers, dict) else {}
+    missing = commits - answers.keys()
+    if missing:
+        found = git.in_history(project.root, missing)
+        answers.update({commit: commit in found for commit in missing})
+        kept.put(answers)
+    return {commit for commit in commits if answers.get(commit) is True}
 
 
 def _tracker_rule(project: Project, stories: list[_Parsed]) -> list[Finding]:

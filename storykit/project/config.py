@@ -44,6 +44,8 @@ class Config:
     # The whole suite's command ({junit}); unset: the default pytest command without paths.
     suite_command: str | None = None
     guard: str = "strict"  # the agent hooks' edit guard: strict | warn | off
+    # check: a run record's commit must be in HEAD's history: strict (error) | warn | off
+    run_commits: str = "strict"
 
     @property
     def stories_path(self) -> Path:
@@ -86,8 +88,11 @@ _SETTINGS: dict[str, tuple[tuple[type, ...], str]] = {
     "whole_suite": ((bool,), "complete also runs the whole test suite"),
     "suite_command": ((str,), "command that runs the whole suite ({junit}); needed with a custom test_command"),
     "guard": ((str,), "agent hooks' edit guard: strict (deny), warn (allow with a message) or off"),
+    "run_commits": ((str,), "check: a run record's commit must be in HEAD's history: strict (error), warn or off "
+                            "(for merges that rewrite commits: squash, rebase)"),
 }
 GUARDS = ("strict", "warn", "off")
+RUN_COMMITS = ("strict", "warn", "off")
 
 
 def find_root(start: Path) -> tuple[Path, Path] | None:
@@ -183,6 +188,9 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
     if values.get("guard", "strict") not in GUARDS:
         raise StorykitError(f"{where}: storykit setting 'guard' must be one of {', '.join(GUARDS)}, "
                             f"not {values['guard']!r}", hint="fix it in the [tool.storykit] table")
+    if values.get("run_commits", "strict") not in RUN_COMMITS:
+        raise StorykitError(f"{where}: storykit setting 'run_commits' must be one of {', '.join(RUN_COMMITS)}, "
+                            f"not {values['run_commits']!r}", hint="fix it in the [tool.storykit] table")
     if "timeout" in values and not 0 < values["timeout"] < float("inf"):  # also refuses nan
         raise StorykitError(f"{where}: storykit setting 'timeout' must be a positive number of seconds")
     return Config(root=root, source=source, **values)

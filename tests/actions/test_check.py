@@ -291,7 +291,9 @@ events, stories = [], os.path.join(os.getcwd(), "stories")
 
 
 def hook(event, args):
-    if event in ("subprocess.Popen", "os.posix_spawn", "os.exec", "os.fork", "os.system"):
+    if event == "subprocess.Popen":
+        events.append(f"{event} {' '.join(map(str, args[1]))}")
+    elif event in ("os.posix_spawn", "os.exec", "os.fork", "os.system"):
         events.append(f"{event} {args[0]}")
     elif event == "open" and isinstance(args[0], (str, os.PathLike)):
         path = os.fspath(args[0])
@@ -308,14 +310,17 @@ sys.exit(code)
 
 
 def test_check_runs_no_subprocess_and_reads_each_story_once(stories: Project, tmp_path: Path) -> None:
-    """Seen from outside, as an audit hook sees a process: no process started, each
+    """Seen from outside, as an audit hook sees a process: no process started but git's
+    plumbing asking for HEAD's history (SK508, tests/e2e/test_untrusted_history.py), each
     story file opened once (the rules, the outline and the tracker share one read)."""
     events = tmp_path / "events"
     result = subprocess.run([sys.executable, "-c", AUDITED, str(events), "check"], cwd=stories.root,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert sorted(events.read_text().splitlines()) == sorted(
-        f"open {p.name}" for p in (stories.root / "stories").glob("*.md"))
+        [f"open {p.name}" for p in (stories.root / "stories").glob("*.md")]
+        + ["subprocess.Popen git rev-parse --is-shallow-repository --verify -q HEAD",
+           "subprocess.Popen git -c core.fsmonitor=false rev-list HEAD --"])
 
 
 def test_done_story_placeholders_and_evidence(project: Project) -> None:

@@ -35,7 +35,8 @@ def test_ci_guide_documents_every_code_and_valid_snippets() -> None:
     snippets = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, re.S)]
     workflow, pre_commit = snippets
     steps = workflow["jobs"]["storykit"]["steps"]
-    assert {"run": "storykit check --format github"} in steps
+    assert {"run": "storykit check --format github --run-commits strict"} in steps
+    assert workflow["jobs"]["storykit"]["steps"][0]["with"] == {"fetch-depth": 0}  # SK508 needs the history
     assert [h["id"] for h in pre_commit["repos"][0]["hooks"]] == ["storykit-check", "storykit-tracker"]
 
 
