@@ -452,6 +452,37 @@ def uncommitted(root: Path, exclude: list[Path]) -> list[str]:
     return sorted(paths)
 
 
+def not_committable(root: Path, paths: list[str]) -> list[tuple[str, str]]:
+    """Of ``paths`` (relative to ``root``), those a commit of the index would not hold
+    as they are on disk: ``(path, "not staged")`` for a change not added, ``(path,
+    "untracked")`` for a file git does not track; in the order of ``paths``."""
+    if not paths:
+        return []
+    top = toplevel(root)
+    if top is None:
+        return []
+    base = root.resolve().relative_to(top.resolve()).as_posix()
+    wanted = {posixpath.normpath(posixpath.join(base, p)): p for p in paths}
+    out = _git(top, "status", "--porcelain", "-z", "--untracked-files=all", "--",
+               *(f":(literal){p}" for p in wanted))
+    found: dict[str, str] = {}
+    entries = out.split("\0")
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        index += 1
+        if not entry:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code[0] in "RC":
+            index += 1  # a rename is followed by its old path
+        if code == "??":
+            found[path] = "untracked"
+        elif code[1] != " ":
+            found.setdefault(path, "not staged")
+    return [(wanted[p], found[p]) for p in wanted if p in found]
+
+
 @contextmanager
 def worktree(root: Path, sha: str) -> Iterator[Path]:
     """A temporary detached checkout of ``sha`` (``git worktree add --detach``),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from storykit import git
-from storykit.actions import save
+from storykit.actions import history, save
 from storykit.actions.new import commit_message
 from storykit.actions.run_tests import execute, keep_log, load_warning
 from storykit.core import workflow
@@ -152,6 +152,8 @@ def _may_complete(project: Project, story: Story, commit: bool) -> str | None:
         blocker = git.commit_blockers(project.root)
         if blocker and blocker != "not a git repository":
             raise Refused(f"cannot commit {story.id}: {blocker}", hint="or pass --no-commit", story=story.id)
+        if blocker is None:
+            history.require_tests_committable(project, story)
     return blocker
 
 

@@ -156,6 +156,7 @@ def test_skipped_test_blocks_complete(red: Project) -> None:
     assert red.run("run-tests", "1").exit_code == 0
     red.tick_all()
     red.write("tests/test_feature.py", SKIPPED)
+    red.git("add", "tests/test_feature.py")
     before = red.snapshot()
     result = red.run("complete", "1")
     assert result.exit_code == 1

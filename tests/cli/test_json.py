@@ -170,6 +170,7 @@ def test_docs_describe_every_field(project: Project) -> None:
     project.tests_file("feature", passing=2)
     docs.append(parse(project.run("run-tests", "1", "--json").stdout))
     project.tick_all()
+    project.git("add", "tests/test_feature.py")
     docs.append(parse(project.run("complete", "1", "--json").stdout))
     docs.append(parse(project.run("show", "1", "--json").stdout))
     docs.append(parse(project.run("show", "9", "--json").stdout))

@@ -88,6 +88,7 @@ def test_dependent_becomes_ready_when_its_dependency_is_done(project: Project) -
     project.tests_file("feature", passing=2)
     assert project.run("run-tests", "1").exit_code == 0
     project.tick_all("STORY-001")
+    project.git("add", "tests/test_feature.py")
     done = project.run("complete", "1")
     assert done.exit_code == 0, done.output
     assert project.run("next").stdout.splitlines()[0].startswith("STORY-002  API")

@@ -45,6 +45,7 @@ def test_complete_refused_after_its_run(story: Project) -> None:
     green(story)
     story.tick_all()
     story.tests_file("feature", failing=1, passing=1)
+    story.git("add", "tests/test_feature.py")
     before = story.snapshot()
     result = story.run("complete", "1", "--json")
     assert result.exit_code == 1
