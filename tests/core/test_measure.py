@@ -91,6 +91,13 @@ def test_small_times_are_shown_in_a_readable_unit() -> None:
     assert measure.line(c) == "q: 1.5 ms → 0.3 ms (improvement: 80%)"
 
 
+def test_nothing_short_of_everything_is_shown_as_a_100_percent_improvement() -> None:
+    (c,) = measure.compare([_m("q", 20.0)], [_m("q", 0.001)], margin=10)
+    assert measure.line(c) == "q: 20.0 ms → 0.001 ms (improvement: 99.9%)"
+    (gone,) = measure.compare([_m("q", 20.0)], [_m("q", 0.0)], margin=10)
+    assert measure.line(gone) == "q: 20.0 ms → 0.0 ms (improvement: 100%)"
+
+
 def test_worse_beyond_the_margin_is_degraded_and_within_it_is_not() -> None:
     (worse,) = measure.compare([_m("q", 10.0)], [_m("q", 12.5)], margin=10)
     assert worse.degraded
