@@ -57,6 +57,7 @@ CODES = {
     "SK601": "test files changed since the recorded passing run (stale evidence)",
     "SK602": "the evidence file's per-test records do not match the digests in the front matter (or it is missing)",
     "SK603": "tests edited after red: the story's test files changed between the red and the green run (warning)",
+    "SK604": "a benchmark measured worse after the implementation than before, beyond the margin (warning)",
     "SK701": "template placeholders left in a done story (warning)",
     "SK702": "unticked items left in a done story (warning)",
     "SK801": "the tracker is not what 'storykit tracker' would write",
@@ -302,6 +303,7 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
     if any(severity == ERROR for _, severity, _ in problems):
         return False  # the status itself is wrong: staleness and done-story rules would only add noise
     _tests_edited_rule(parsed)
+    _degradation_rule(parsed)
     if parsed.meta.get("status") == "done":
         _done_body_rules(parsed, outline)
     return True
@@ -318,6 +320,21 @@ def _own_commands(parsed: _Parsed) -> None:
     if commands:
         parsed.add("SK108", f"{parsed.id} brings its own validate commands ({'; '.join(map(str, commands))}): "
                    "'storykit validate' and 'storykit complete' run them in a shell; review them", key="validate",
+                   severity=WARNING)
+    benchmarks = parsed.meta.get("benchmarks")
+    if benchmarks:
+        parsed.add("SK108", f"{parsed.id} brings its own benchmarks ({'; '.join(map(str, benchmarks))}): "
+                   "'storykit run-tests' runs them in a shell; review them", key="benchmarks", severity=WARNING)
+
+
+def _degradation_rule(parsed: _Parsed) -> None:
+    """A measurement worse after than before, beyond the margin the green run recorded
+    (a warning: the evidence of a done story cannot be measured again)."""
+    from storykit.core import measure
+
+    for found in measure.degradations(parsed.meta.get("runs")):
+        parsed.add("SK604", f"{found.name} got {round(-(found.change or 0))}% worse between the red and the green "
+                   f"run (beyond the {found.margin:g}% margin): {measure.values(found)}", key="runs",
                    severity=WARNING)
 
 

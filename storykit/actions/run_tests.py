@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from storykit import git
-from storykit.actions import history, save
+from storykit.actions import history, measure, save
 from storykit.core import workflow
 from storykit.core.settings import RunSettings, resolve
 from storykit.errors import Refused, StorykitError
 from storykit.project.files import require_private_dir
 from storykit.project.store import Project
 from storykit.runners import runner
-from storykit.story import evidence, records, regions
+from storykit.story import evidence, measurements, records, regions
 from storykit.story.model import Story, load, load_meta
 
 
@@ -186,18 +186,22 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     story = load_warning(project.find(ref), warn)
     settings = resolve(story.meta, project.config, timeout=timeout)
     notes = may_start(project, story, force=force, commit_phase=commit_phase)
+    measure.prepare(story)
     before = _Before.take(project, story)
     result, shown = _run(project, story, extra or [], settings, echo)
     verdict = judge(story, result, settings)
     if verdict.refused:
         raise Refused(verdict.reason, story=story.id, log=keep_log(project, story.id, "refused"), run=result)
     verdict.notes = notes  # --force overrides, also in run-tests --json
+    benchmarks = measure.run(project, story, timeout=settings.timeout, echo=echo)  # refuses: nothing written
     phase = verdict.phase or "red"
     files = history.test_files(project, story, result, before.digest) if commit_phase else []
     log = keep_log(project, story.id, phase, result)
     run = evidence.record(result, commit=before.commit, tree=before.tree,
                           digest_value=before.digest or _digest_of_marked(project, story, result), log=log,
                           command=shown)
+    if benchmarks:
+        run["benchmarks"] = benchmarks  # before (red) or after (green) the implementation
     if not story.meta.get("tests"):  # tests selected by marker: the files they ran from, for staleness
         run["files"] = evidence.test_files(story.meta, run)
     if commit_phase:
@@ -289,6 +293,7 @@ def _record(project: Project, story: Story, fresh: Story, verdict: workflow.Verd
     body = regions.set_header(fresh.id, fresh.body, meta["status"], project.blocks(fresh.id))
     body = regions.test_results(fresh.id, body, meta, outputs,
                                 evidence_file=project.rel(records.evidence_path(fresh.path)))
+    body = measurements.update(body, meta)  # Index Performance Validation's region, and its ticks
     body = regions.tick_tagged(body, ("red",) if phase == "red" else ("red", "green"))
     body = regions.touch(fresh.id, body, evidence.today())
     fresh.meta, fresh.body = meta, body

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 # The command that ticks the items tagged with each phase.
 _TICKED_BY = {"red": "run-tests", "green": "run-tests", "validated": "validate", "done": "complete",
-              "commit": "complete"}
+              "commit": "complete", "measured": "run-tests", "no-degradation": "run-tests"}
 
 
 @dataclass

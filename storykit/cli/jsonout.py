@@ -129,5 +129,8 @@ def run_fields(result: RunResult) -> dict[str, Any]:
 
 def recorded_run(run: dict[str, Any]) -> dict[str, Any]:
     """A run as recorded in the story's front matter (``runs.red`` etc.)."""
-    return {key: run.get(key) for key in ("at", "commit", "command", "exit_code", "duration", "counts",
-                                          "total", "log")}
+    fields = {key: run.get(key) for key in ("at", "commit", "command", "exit_code", "duration", "counts",
+                                            "total", "log")}
+    if run.get("benchmarks"):  # measured with this run (docs/benchmarks.md)
+        fields["benchmarks"] = run["benchmarks"]
+    return fields

@@ -46,6 +46,11 @@ class Config:
     guard: str = "strict"  # the agent hooks' edit guard: strict | warn | off
     # check: a run record's commit must be in HEAD's history: strict (error) | warn | off
     run_commits: str = "strict"
+    # Before/after measurements (docs/benchmarks.md): run with the red and the green run.
+    benchmarks: tuple[str, ...] = ()
+    benchmark_repeats: int = 5
+    benchmark_statistic: str = "median"  # median | mean | min
+    benchmark_margin: float = 10.0  # percent worse that is still noise
 
     @property
     def stories_path(self) -> Path:
@@ -90,6 +95,10 @@ _SETTINGS: dict[str, tuple[tuple[type, ...], str]] = {
     "guard": ((str,), "agent hooks' edit guard: strict (deny), warn (allow with a message) or off"),
     "run_commits": ((str,), "check: a run record's commit must be in HEAD's history: strict (error), warn or off "
                             "(for merges that rewrite commits: squash, rebase)"),
+    "benchmarks": ((list,), "benchmark commands measured with the red and the green run (NAME: VALUE UNIT, {json})"),
+    "benchmark_repeats": ((int,), "runs of each benchmark command per measurement"),
+    "benchmark_statistic": ((str,), "statistic of a benchmark's repeats: median, mean or min"),
+    "benchmark_margin": ((int, float), "percent a measurement may get worse before it is flagged"),
 }
 GUARDS = ("strict", "warn", "off")
 RUN_COMMITS = ("strict", "warn", "off")
@@ -183,6 +192,7 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
         if not all(isinstance(g, str) for g in values["generated"]):
             raise StorykitError(f"{where}: storykit setting 'generated' must be a list of glob strings")
         values["generated"] = tuple(values["generated"])
+    _benchmark_settings(where, values)
     if values.get("min_tests", 1) < 0 or values.get("id_width", 3) < 1 or values.get("output_lines", 200) < 10:
         raise StorykitError(f"{where}: min_tests, id_width and output_lines must be positive (output_lines ≥ 10)")
     if values.get("guard", "strict") not in GUARDS:
@@ -197,6 +207,25 @@ def from_mapping(root: Path, table: dict[str, Any], source: Path | None = None) 
 
 
 _PATH_KEYS = ("stories_dir", "templates_dir", "tracker", "log_dir")
+
+
+def _benchmark_settings(where: str, values: dict[str, Any]) -> None:
+    from storykit.core.measure import STATISTICS
+
+    if "benchmarks" in values:
+        if not all(isinstance(c, str) and c.strip() for c in values["benchmarks"]):
+            raise StorykitError(f"{where}: storykit setting 'benchmarks' must be a list of command strings")
+        values["benchmarks"] = tuple(values["benchmarks"])
+    if values.get("benchmark_repeats", 5) < 1:
+        raise StorykitError(f"{where}: storykit setting 'benchmark_repeats' must be at least 1",
+                            hint="5 or more: a single noisy sample is not evidence")
+    if values.get("benchmark_statistic", "median") not in STATISTICS:
+        raise StorykitError(f"{where}: storykit setting 'benchmark_statistic' must be one of {', '.join(STATISTICS)}, "
+                            f"not {values['benchmark_statistic']!r}", hint="fix it in the [tool.storykit] table")
+    margin = values.get("benchmark_margin", 10.0)
+    if not 0 <= margin < float("inf"):  # also refuses nan
+        raise StorykitError(f"{where}: storykit setting 'benchmark_margin' must be a percentage (0 or more)")
+    values["benchmark_margin"] = float(margin)
 
 
 def _require_inside(where: str, root: Path, key: str, value: str) -> None:

@@ -274,9 +274,11 @@ def _paths_note(outputs: dict[str, str]) -> list[str]:
             "machine._", ""]
 
 
-def render(meta: dict[str, Any], outputs: dict[str, str], *, evidence_file: str | None = None) -> str:
+def render(meta: dict[str, Any], outputs: dict[str, str], *, evidence_file: str | None = None,
+           measurements: bool = True) -> str:
     """The body of the Test Results section (the lines after its heading);
-    ``evidence_file`` names the file holding every per-test record."""
+    ``evidence_file`` names the file holding every per-test record; ``measurements``:
+    show the recorded benchmarks here (the story has no region of its own for them)."""
     runs = meta.get("runs") or {}
     red, green, final, validation = runs.get("red"), runs.get("green"), runs.get("final"), runs.get("validate")
     tests = meta.get("tests") or []
@@ -339,6 +341,11 @@ def render(meta: dict[str, Any], outputs: dict[str, str], *, evidence_file: str 
             duration = f" ({item['duration']:g} s)" if isinstance(item.get("duration"), (int, float)) else ""
             out.append(f"- {code_span(str(item['command']))}: exit code {item['exit_code']}{duration}")
         out += _output_block("validate", outputs, validation)
+
+    if measurements:
+        from storykit.story.measurements import results_part
+
+        out += results_part(meta)
 
     overrides = [str(o).split(": ", 1) for o in meta.get("overrides") or []]
     if overrides:

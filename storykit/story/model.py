@@ -24,7 +24,7 @@ BOM = "\ufeff"
 KEYS = (
     "id", "title", "status", "template", "created", "track", "agent", "estimate",
     "priority", "labels",
-    "dependencies", "tests", "min_tests", "test_command", "validate", "timeout",
+    "dependencies", "tests", "min_tests", "test_command", "validate", "benchmarks", "timeout",
     "started", "completed", "completed_by", "actual",
     "closed_as", "closed_reason", "duplicate_of",
     "overrides", "runs",
@@ -33,7 +33,7 @@ KEYS = (
 REQUIRED = ("id", "title", "status", "template", "created")
 ONE_LINE_KEYS = ("title", "track", "agent", "estimate")  # shown in header lines and table cells
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_LIST_KEYS = ("dependencies", "tests", "validate", "labels")
+_LIST_KEYS = ("dependencies", "tests", "validate", "labels", "benchmarks")
 _STRING_KEYS = ("id", "title", "status", "template", "created", "track", "agent", "estimate",
                 "test_command", "started", "completed", "completed_by", "actual",
                 "priority", "closed_as", "closed_reason", "duplicate_of",

@@ -148,7 +148,10 @@ def test_results(story_id: str, body: str, meta: dict[str, Any], new_outputs: di
     runs = meta.get("runs") or {}
     outputs = {phase: text for phase, text in outputs.items()
                if text and (phase in runs or (phase == evidence.TESTS_DIFF and "green" in runs))}
-    return replace_lines(body, start, end, "\n" + evidence.render(meta, outputs, evidence_file=evidence_file))
+    from storykit.story.measurements import has_region
+
+    return replace_lines(body, start, end, "\n" + evidence.render(meta, outputs, evidence_file=evidence_file,
+                                                                  measurements=not has_region(body)))
 
 
 def tick_tagged(body: str, phases: tuple[str, ...]) -> str:

@@ -11,7 +11,7 @@ from conftest import Project
 from storykit.story.markdown import Document
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed-schema-migration.md"
-TAG = re.compile(r"\s*<!-- storykit:\w+ -->")
+TAG = re.compile(r"\s*<!-- storykit:[\w-]+ -->")
 
 
 def checklist(text: str) -> list[str]:

@@ -28,3 +28,21 @@ def test_config_found_in_parent_directory(tmp_path: Path) -> None:
     (tmp_path / "deep" / "er").mkdir(parents=True)
     loaded = config.load(tmp_path / "deep" / "er")
     assert loaded.root == tmp_path and loaded.min_tests == 3
+
+
+def test_benchmark_settings_are_read_and_checked(tmp_path: Path) -> None:
+    read = config.from_mapping(tmp_path, {"benchmarks": ["python bench.py"], "benchmark_repeats": 7,
+                                          "benchmark_statistic": "min", "benchmark_margin": 5})
+    assert (read.benchmarks, read.benchmark_repeats, read.benchmark_statistic, read.benchmark_margin) == \
+        (("python bench.py",), 7, "min", 5.0)
+    defaults = config.from_mapping(tmp_path, {})
+    assert (defaults.benchmarks, defaults.benchmark_repeats, defaults.benchmark_statistic,
+            defaults.benchmark_margin) == ((), 5, "median", 10.0)
+    with pytest.raises(StorykitError, match="'benchmark_repeats' must be at least 1; 5 or more: a single noisy"):
+        config.from_mapping(tmp_path, {"benchmark_repeats": 0})
+    with pytest.raises(StorykitError, match="'benchmark_statistic' must be one of median, mean, min, not 'p95'"):
+        config.from_mapping(tmp_path, {"benchmark_statistic": "p95"})
+    with pytest.raises(StorykitError, match="did you mean 'benchmark_margin'"):
+        config.from_mapping(tmp_path, {"benchmark_margins": 5})
+    with pytest.raises(StorykitError, match="'benchmarks' must be a list of command strings"):
+        config.from_mapping(tmp_path, {"benchmarks": ["ok", ""]})

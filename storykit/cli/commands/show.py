@@ -30,6 +30,7 @@ def summary_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
         f"  Tests:        {', '.join(meta.get('tests') or []) or 'marked @pytest.mark.story(' + story.id + ')'}"
         f" (at least {resolve(meta, project.config).min_tests} to pass)",
         f"  Command:      {_command(project, story)}",
+        *_benchmark_lines(project, story),
     ]
     for phase in ("red", "green", "validate", "final"):
         run = story.runs.get(phase)
@@ -67,6 +68,41 @@ def _command(project, story) -> str:  # type: ignore[no-untyped-def]
     return shown + (" (the story's own test_command)" if story.meta.get("test_command") else "")
 
 
+def _benchmarks(project, story) -> dict | None:  # type: ignore[no-untyped-def]
+    """The benchmark commands 'run-tests' runs with the red and the green run, and whose they are."""
+    from storykit.actions.measure import commands
+
+    listed = commands(project, story.meta)
+    if not listed:
+        return None
+    config = project.config
+    return {"commands": listed, "own": bool(story.meta.get("benchmarks")), "repeats": config.benchmark_repeats,
+            "statistic": config.benchmark_statistic}
+
+
+def _benchmark_lines(project, story) -> list[str]:  # type: ignore[no-untyped-def]
+    """What runs is visible: the benchmark commands, then what they measured."""
+    from storykit.core import measure
+
+    found = _benchmarks(project, story)
+    measured = measure.comparisons(story.runs)
+    if found is None and not measured:
+        return []
+    lines = []
+    if found is not None:
+        whose = "the story's own" if found["own"] else "the config's"
+        lines.append(f"  Benchmarks:   {'; '.join(found['commands'])} ({whose}; {found['statistic']} of "
+                     f"{found['repeats']} runs)")
+    else:
+        lines.append("  Benchmarks:   none listed now; recorded with the runs:")
+    if "green" in story.runs:
+        lines += [f"    {measure.line(c)}" for c in measured]
+    else:
+        lines += [f"    {m.name}: {measure.value_text(m)} → pending"
+                  for m in measure.metrics((story.runs.get("red") or {}).get("benchmarks"))]
+    return lines
+
+
 def _next_step(story_id: str, status: str) -> str:
     return {
         "not-started": f"write failing tests, then 'storykit run-tests {story_id}'",
@@ -98,6 +134,9 @@ def as_json(project, story) -> dict:  # type: ignore[no-untyped-def]
         "next": _next_step(story.id, story.status),
         "warnings": list(story.warnings),
     })
+    benchmarks = _benchmarks(project, story)
+    if benchmarks is not None:  # only for a story that has benchmark commands (docs/json.md)
+        fields["benchmarks"] = benchmarks
     return {"story": fields}
 
 

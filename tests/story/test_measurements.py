@@ -1,0 +1,108 @@
+"""The measurements a story shows (storykit.story.measurements): the storykit-owned
+region of Index Performance Validation, the items storykit ticks from them, and the
+Test Results part for a story without the region."""
+
+from __future__ import annotations
+
+import pytest
+
+from storykit.core import measure
+from storykit.core.measure import Metric
+from storykit.errors import StorykitError
+from storykit.story import measurements, regions
+
+BODY = """\
+## Acceptance Criteria
+
+### Performance
+- [ ] Indexes optimize common queries
+- [ ] No performance degradation <!-- storykit:no-degradation -->
+- [x] Query execution time measured <!-- storykit:measured -->
+
+## Test Results (MANDATORY)
+
+pending
+
+## Index Performance Validation
+
+**Indexes Created**:
+- `by_tag` → Used by lookupByTag
+
+**Query Performance** (before/after):
+<!-- storykit:measurements:start -->
+- Pending: written by storykit.
+<!-- storykit:measurements:end -->
+
+My own notes stay.\r
+"""
+
+
+def _runs(before: float | None, after: float | None, unit: str = "ms") -> dict:
+    runs = {}
+    for phase, value in (("red", before), ("green", after)):
+        if value is not None:
+            runs[phase] = {"benchmarks": measure.record(["python bench.py"], [Metric("lookup by tag", unit, value,
+                                                                                   (value,) * 5)],
+                                                        repeats=5, statistic="median", margin=10)}
+    return {"id": "STORY-001", "runs": runs}
+
+
+def _region(body: str) -> str:
+    return body.split(measurements.START + "\n", 1)[1].split(measurements.END, 1)[0]
+
+
+def test_the_region_holds_the_real_table_and_nothing_outside_it_changes() -> None:
+    body = measurements.fill(BODY, _runs(120.0, 3.1))
+    assert _region(body) == ("\n_Measured by storykit (median of 5 runs of each benchmark command: before with the "
+                             "red run, after with the green run); do not edit by hand._\n\n"
+                             "- lookup by tag: 120.0 ms → 3.1 ms (improvement: 97%)\n\n")
+    start, end = body.index(measurements.START), body.index(measurements.END)
+    assert body[:start] == BODY[:BODY.index(measurements.START)]
+    assert body[end:] == BODY[BODY.index(measurements.END):]
+    assert measurements.fill(body, _runs(120.0, 3.1)) == body  # the same evidence, the same bytes
+
+
+def test_before_the_green_run_the_after_column_is_pending() -> None:
+    assert "- lookup by tag: 120.0 ms → pending (measured with the green run)\n" in \
+        _region(measurements.fill(BODY, _runs(120.0, None)))
+
+
+def test_without_benchmark_records_the_region_says_not_measured() -> None:
+    assert "- Not measured: no `benchmarks:` commands ran with the red and green runs" in \
+        _region(measurements.fill(BODY, {"id": "STORY-001", "runs": {"red": {}}}))
+
+
+def test_a_degradation_is_a_warning_line() -> None:
+    region = _region(measurements.fill(BODY, _runs(10.0, 20.0)))
+    assert "- lookup by tag: 10.0 ms → 20.0 ms (slower: 100%)\n" in region
+    assert "- ⚠️ Performance degradation: lookup by tag got 100% worse (margin: 10%)\n" in region
+
+
+def test_measured_and_no_degradation_are_ticked_from_the_evidence_only() -> None:
+    good = measurements.tick(BODY, _runs(120.0, 3.1))
+    assert "- [x] No performance degradation <!-- storykit:no-degradation -->\n" in good
+    assert "- [x] Query execution time measured <!-- storykit:measured -->\n" in good
+    bad = measurements.tick(good, _runs(10.0, 20.0))
+    assert "- [ ] No performance degradation <!-- storykit:no-degradation -->\n" in bad
+    assert "- [x] Query execution time measured <!-- storykit:measured -->\n" in bad
+    pending = measurements.tick(good, _runs(120.0, None))
+    assert "- [ ] Query execution time measured <!-- storykit:measured -->\n" in pending
+    assert "- [ ] Indexes optimize common queries\n" in pending  # a person's item is never touched
+
+
+def test_a_region_that_is_not_closed_is_refused_before_any_run() -> None:
+    broken = BODY.replace(measurements.END + "\n", "")
+    with pytest.raises(StorykitError, match=r"^STORY-001: the measurements region \(.*\) is never closed; "):
+        measurements.require("STORY-001", broken)
+    measurements.require("STORY-001", BODY)
+    measurements.require("STORY-001", "no region at all\n")
+
+
+def test_a_story_without_the_region_shows_the_measurements_in_test_results() -> None:
+    body = "## Test Results (MANDATORY)\n\nold\n\n## Completion Checklist\n"
+    meta = {**_runs(120.0, 3.1), "status": "green"}
+    rendered = regions.test_results("STORY-001", body, meta, {})
+    assert "**Measurements** (before → after)\n" in rendered
+    assert "- lookup by tag: 120.0 ms → 3.1 ms (improvement: 97%)\n" in rendered
+    with_region = regions.test_results("STORY-001", BODY, meta, {})
+    assert "**Measurements**" not in with_region
