@@ -104,16 +104,22 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
     ctx.obj = {"directory": directory, "debug": debug}
 
 
+_loaded: dict[str, Any] = {}  # the project of the command being run, once project_from loaded it
+
+
 def run(args: list[str]) -> int:
     """Run the CLI and turn every expected failure into one line and an exit code."""
     debug = "--debug" in args
     jsonout.reset()
+    _loaded.clear()
     try:
         # standalone_mode=False: click returns ctx.exit()'s code instead of exiting.
         code = cli.main(args=args, prog_name="storykit", standalone_mode=False)
     except StorykitError as exc:
         if debug:
             raise
+        if "project" in _loaded:  # a story file is named relative to the project, never by its absolute path
+            exc.message = _loaded["project"].relative_text(exc.message)
         refused = exc if isinstance(exc, Refused) else None
         label = "Refused" if refused else "Error"
         where = f" (full log: {refused.log})" if refused and refused.log else ""
@@ -189,9 +195,15 @@ def project_from(ctx: click.Context) -> Any:
 
     root = ctx.find_root()
     if "project" not in root.obj:
-        project = root.obj["project"] = Project(config.load(root.obj.get("directory")))
+        project = root.obj["project"] = _loaded["project"] = Project(config.load(root.obj.get("directory")))
         root.call_on_close(lambda: _warn_broken(project))
     return root.obj["project"]
+
+
+def warner(project: Any) -> Any:
+    """What prints a warning about a story (an unknown front-matter key): one
+    ``warning:`` line on stderr, its file relative to the project."""
+    return lambda text: click.echo(f"warning: {project.relative_text(text)}", err=True)
 
 
 def _warn_broken(project: Any) -> None:

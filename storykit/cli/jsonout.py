@@ -111,6 +111,22 @@ def story_fields(project: Project, path: Path, meta: dict[str, Any],
     }
 
 
+def unreadable(project: Project) -> list[dict[str, Any]]:
+    """The story files a listing could not read (``project.broken``), each where it is
+    and what is wrong: a listing names them instead of leaving them out silently."""
+    import re
+
+    found = []
+    for broken in project.broken:
+        rel = project.rel(broken.path)
+        line, error = None, broken.message
+        located = re.match(rf"{re.escape(rel)}(?::(\d+))?: (.*)\Z", broken.message, re.S)
+        if located:
+            line, error = int(located.group(1)) if located.group(1) else None, located.group(2)
+        found.append({"id": project.file_id(broken.path.name), "path": rel, "line": line, "error": error})
+    return found
+
+
 def run_fields(result: RunResult) -> dict[str, Any]:
     """One test run as it happened (accepted or refused)."""
     return {

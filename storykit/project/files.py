@@ -95,7 +95,7 @@ def project_lock(state_dir: Path, timeout: float = 30.0) -> Iterator[None]:
         lock.acquire(timeout=timeout)
     except Timeout:
         raise Refused(
-            f"another storykit process has held {state_dir / 'lock'} for {timeout:.0f} s",
+            f"another storykit process has held {state_dir.name}/lock for {timeout:.0f} s",
             hint="wait for it to finish and run again",
         ) from None
     try:

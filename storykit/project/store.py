@@ -157,6 +157,16 @@ class Project:
         rel = self.rel(path)
         return text.replace(str(path), rel, 1) if text.startswith(str(path)) else f"{rel}: {text}"
 
+    def relative_text(self, text: str) -> str:
+        """A message that starts with an absolute path inside the project
+        (``/abs/stories/X.md:7: ...``), that path made relative to the root: every
+        message names a file as the user sees it from the project."""
+        for root in dict.fromkeys((str(self.root), str(self.root.resolve()))):
+            prefix = os.path.join(root, "")
+            if text.startswith(prefix):
+                return text[len(prefix):]
+        return text
+
     def unreadable_ids(self) -> list[str]:
         """The ids the unreadable files' names start with (new ids stay above them)."""
         return [i for i in (self.file_id(b.path.name) for b in self.broken) if i]

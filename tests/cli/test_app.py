@@ -33,6 +33,12 @@ def refused(project: Project, *args: str, code: int, message: str | re.Pattern[s
 
 
 
+def rel(path: Path) -> str:
+    """A project file as storykit names it in a message: relative to the project root
+    (each file these tests name is one folder below it)."""
+    return path.relative_to(path.parents[1]).as_posix()
+
+
 def edit(project: Project, old: str, new: str, rel: str = STORY) -> Path:
     path = project.root / rel
     text = path.read_text(encoding="utf-8")
@@ -84,21 +90,21 @@ def test_template_with_jinja_syntax_error(project: Project) -> None:
     path = project.write("templates/broken.md.j2", "# {{ id }}\n\nline two\n{% if title %}\nno endif\n")
     # Jinja's own wording (and the order of the tags it lists) is Jinja's: match around it.
     refused(project, "new", "broken", "--title", "X", code=2,
-            message=re.compile(re.escape(f"Error: {path}:5: template syntax error: Unexpected end of template. ")
+            message=re.compile(re.escape(f"Error: {rel(path)}:5: template syntax error: Unexpected end of template. ")
                                + r".*'endif'.*; fix the template and run again\n"))
 
 
 def test_template_with_syntax_error_in_the_middle(project: Project) -> None:
     path = project.write("templates/broken.md.j2", "# {{ id }}\n\n{{ title | }}\n")
     refused(project, "new", "broken", "--title", "X", code=2,
-            message=re.compile(re.escape(f"Error: {path}:3: template syntax error: ") + r".+\n"))
+            message=re.compile(re.escape(f"Error: {rel(path)}:3: template syntax error: ") + r".+\n"))
 
 
 def test_template_included_part_with_syntax_error(project: Project) -> None:
     project.write("templates/outer.md.j2", "# {{ id }}\n{% include '_part.md.j2' %}\n")
     part = project.write("templates/_part.md.j2", "one\ntwo\n{% for x in %}\n")
     refused(project, "new", "outer", "--title", "X", code=2,
-            message=re.compile(re.escape(f"Error: {part}:3: template syntax error: ") + r".+\n"))
+            message=re.compile(re.escape(f"Error: {rel(part)}:3: template syntax error: ") + r".+\n"))
 
 
 # -- the story's front matter ---------------------------------------------------------------
@@ -107,7 +113,7 @@ def test_malformed_yaml_front_matter(story: Project) -> None:
     path = edit(story, "title: Add feature\n", "title: [Add feature\n")
     # PyYAML words the problem differently with and without libyaml.
     refused(story, "run-tests", "1", code=2,
-            message=re.compile(re.escape(f"Error: {path}:4: malformed YAML front matter (") + r"[^\n]*"
+            message=re.compile(re.escape(f"Error: {rel(path)}:4: malformed YAML front matter (") + r"[^\n]*"
                                + re.escape("expected ',' or ']'") + r"[^\n]*"
                                + re.escape("); fix the YAML between the two '---' lines\n")))
 
@@ -124,7 +130,7 @@ def test_no_front_matter(story: Project) -> None:
     path = story.root / STORY
     path.write_text(path.read_text(encoding="utf-8").split("---\n", 2)[2], encoding="utf-8")
     refused(story, "show", "1", code=2,
-            message=f"Error: {path}:1: no YAML front matter (the file must start with a '---' line); "
+            message=f"Error: {rel(path)}:1: no YAML front matter (the file must start with a '---' line); "
                     f"recreate the story with 'storykit new' or restore its front matter from git")
 
 
@@ -132,25 +138,26 @@ def test_unclosed_front_matter(story: Project) -> None:
     path = story.root / STORY
     path.write_text("---\nid: STORY-001\ntitle: x\n", encoding="utf-8")
     refused(story, "show", "1", code=2,
-            message=f"Error: {path}:1: the front matter is never closed; add a '---' line after its last key")
+            message=f"Error: {rel(path)}:1: the front matter is never closed; add a '---' line after its last key")
 
 
 def test_unknown_status(story: Project) -> None:
     path = edit(story, "status: not-started\n", "status: gren\n")
-    refused(story, "run-tests", "1", code=2, message=f"Error: {path}: unknown status 'gren'; did you mean 'green'?")
+    refused(story, "run-tests", "1", code=2,
+            message=f"Error: {rel(path)}: unknown status 'gren'; did you mean 'green'?")
 
 
 def test_wrong_type(story: Project) -> None:
     path = edit(story, "dependencies: []\n", "dependencies: 5\n")
     refused(story, "run-tests", "1", code=2,
-            message=f"Error: {path}: front matter 'dependencies' must be a list of strings, not int (5); "
+            message=f"Error: {rel(path)}: front matter 'dependencies' must be a list of strings, not int (5); "
                     f"write it as dependencies: [\"...\"] or as '- item' lines")
 
 
 def test_missing_required_key(story: Project) -> None:
     path = edit(story, "title: Add feature\n", "")
     refused(story, "show", "1", code=2,
-            message=f"Error: {path}: front matter has no 'title'; add 'title:' to the front matter")
+            message=f"Error: {rel(path)}: front matter has no 'title'; add 'title:' to the front matter")
 
 
 def test_unknown_key_is_a_warning_with_did_you_mean(story: Project) -> None:
@@ -158,7 +165,8 @@ def test_unknown_key_is_a_warning_with_did_you_mean(story: Project) -> None:
     before = story.snapshot()
     result = story.run("show", "1")
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"warning: {path}: unknown key 'min_test' in front matter (did you mean 'min_tests'?)\n"
+    assert result.stderr == (f"warning: {rel(path)}: unknown key 'min_test' in front matter "
+                             "(did you mean 'min_tests'?)\n")
     assert story.snapshot() == before
 
 
@@ -167,7 +175,7 @@ def test_unknown_key_warned_by_run_tests_and_kept(story: Project) -> None:
     story.tests_file("feature", failing=2)
     result = story.run("run-tests", "1")
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"warning: {path}: unknown key 'dependancies' in front matter "
+    assert result.stderr == (f"warning: {rel(path)}: unknown key 'dependancies' in front matter "
                              f"(did you mean 'dependencies'?)\n")
     assert "dependancies: []\n" in story.story()  # the user's key is kept, not dropped
 
@@ -181,7 +189,7 @@ def test_unknown_key_warned_by_complete(story: Project) -> None:
     before = story.snapshot()
     result = story.run("complete", "1")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == f"warning: {path}: unknown key 'reviewer' in front matter"
+    assert result.stderr.splitlines()[0] == f"warning: {rel(path)}: unknown key 'reviewer' in front matter"
     assert result.stderr.splitlines()[1].startswith("Refused: STORY-001 has ")
     assert story.snapshot() == before
 

@@ -20,6 +20,7 @@ def test_new_depending_on_a_conflicted_story_writes_nothing(project: Project) ->
     before = state(project.root)
     result = project.sk("new", "feature", "--title", "Needs it", "--tests", "tests/test_b.py", "--depends", "1")
     assert result.exit_code == 2, result.output
-    assert result.stderr == (f"Error: {path}:{line}: git merge conflict markers; resolve the conflict (keep one side "
+    assert result.stderr == (f"Error: stories/{path.name}:{line}: git merge conflict markers; resolve the conflict "
+                             "(keep one side "
                              "and delete the <<<<<<< ======= >>>>>>> lines), then run again\n")
     assert state(project.root) == before

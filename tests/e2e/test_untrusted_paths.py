@@ -87,7 +87,7 @@ def test_front_matter_id_leaving_the_folder_is_refused(story: Project) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("id: STORY-001", "id: ../../../evil", 1),
                     encoding="utf-8")
     story.tests_file("feature", failing=2)
-    message = (f"Error: {path}: front matter 'id' must be a story id such as STORY-001, not '../../../evil'; "
+    message = (f"Error: {STORY}: front matter 'id' must be a story id such as STORY-001, not '../../../evil'; "
                "give it the id its file name starts with")
     refused(story, "run-tests", STORY, message=message)
     found = story.sk("check")

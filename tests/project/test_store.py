@@ -67,3 +67,13 @@ def test_no_stories_folder_says_what_to_do(tmp_path: Path) -> None:
         Project(config.from_mapping(tmp_path, {})).entries()
     assert str(info.value) == ("the stories folder stories/ does not exist; run 'storykit init' to create it, or fix "
                                "stories_dir in the config")
+
+
+def test_a_message_naming_a_file_inside_the_project_is_made_relative(tmp_path: Path) -> None:
+    project = Project(config.from_mapping(tmp_path, {}))
+    inside = f"{tmp_path}/stories/STORY-001-a.md:7: git merge conflict markers"
+    assert project.relative_text(inside) == "stories/STORY-001-a.md:7: git merge conflict markers"
+    elsewhere = f"{tmp_path.parent}/other/x.md: not UTF-8"
+    assert project.relative_text(elsewhere) == elsewhere  # outside the project: left as it is
+    assert project.relative_text(f"--tests '/abs.py' is outside the project ({tmp_path})") == \
+        f"--tests '/abs.py' is outside the project ({tmp_path})"  # only a leading path changes

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from storykit.cli.app import SECONDS, project_from
+from storykit.cli.app import SECONDS, project_from, warner
 from storykit.cli.jsonflag import json_option
 
 
@@ -33,7 +33,7 @@ def complete(ctx: click.Context, story: str, by: str | None, actual: str | None,
 
     project = project_from(ctx)
     done = finish(project, story, by=by, actual=actual, commit=not no_commit, timeout=timeout,
-                  echo=sys.stdout.buffer, warn=lambda w: click.echo(f"warning: {w}", err=True))
+                  echo=sys.stdout.buffer, warn=warner(project))
     sys.stdout.flush()
     for note in done.notes:
         click.echo(f"storykit: {note}")

@@ -31,7 +31,8 @@ def list_stories(ctx: click.Context, status: str | None, label: tuple[str, ...],
         blocks = project.blocks_map()
         jsonout.emit("list", {"filter": {"status": status, "label": list(label), "agent": agent,
                                          "priority": list(priority)},
-                              "stories": [jsonout.story_fields(project, e.path, e.meta, blocks) for e in entries]})
+                              "stories": [jsonout.story_fields(project, e.path, e.meta, blocks) for e in entries],
+                              "unreadable": jsonout.unreadable(project)})
         return
     with_priority = any(e.meta.get("priority") for e in entries)
     rows = [(e.id, str(e.meta["status"]), *([str(e.meta.get("priority") or "-")] if with_priority else []),

@@ -58,6 +58,7 @@ def next_cmd(ctx: click.Context, show_all: bool, status: str | None, label: tupl
             "filter": {"status": status, "label": list(label), "agent": agent, "priority": list(priority)},
             "claimed": [{"id": s, "claimed_by": entries[s].meta.get("claimed_by"),
                          "claimed_at": entries[s].meta.get("claimed_at")} for s in claimed],
+            "unreadable": jsonout.unreadable(project),
         })
         return
     if not ready:

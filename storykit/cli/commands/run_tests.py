@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from storykit.cli.app import SECONDS, project_from
+from storykit.cli.app import SECONDS, project_from, warner
 from storykit.cli.jsonflag import json_option
 
 
@@ -43,7 +43,7 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
 
     project = project_from(ctx)
     outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force,
-                  commit_phase=commit_phase, warn=lambda w: click.echo(f"warning: {w}", err=True))
+                  commit_phase=commit_phase, warn=warner(project))
     sys.stdout.flush()
     click.echo(f"storykit: {outcome.verdict.reason}; recorded in {project.rel(outcome.path)}")
     if outcome.commit:

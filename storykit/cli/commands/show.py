@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from storykit.cli.app import project_from
+from storykit.cli.app import project_from, warner
 from storykit.cli.jsonflag import json_option
 from storykit.core.settings import resolve
 
@@ -132,7 +132,7 @@ def as_json(project, story) -> dict:  # type: ignore[no-untyped-def]
         "runs": {phase: jsonout.recorded_run(run) for phase, run in story.runs.items()},
         "unticked": _unticked(story.body),
         "next": _next_step(story.id, story.status),
-        "warnings": list(story.warnings),
+        "warnings": [project.relative_text(warning) for warning in story.warnings],
     })
     benchmarks = _benchmarks(project, story)
     if benchmarks is not None:  # only for a story that has benchmark commands (docs/json.md)
@@ -151,7 +151,7 @@ def show(ctx: click.Context, story: str) -> None:
     project = project_from(ctx)
     loaded = project.load(story)
     for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        warner(project)(warning)
     if jsonout.active():
         jsonout.emit("show", as_json(project, loaded))
         return
