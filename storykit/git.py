@@ -452,6 +452,13 @@ def uncommitted(root: Path, exclude: list[Path]) -> list[str]:
     return sorted(paths)
 
 
+def changed_between(root: Path, old: str, new: str) -> list[str]:
+    """Every path (relative to the repository's top) that differs between two commits."""
+    top = toplevel(root)
+    out = _git(top or root, "diff", "--name-only", "--no-renames", "-z", old, new, "--")
+    return sorted(p for p in out.split("\0") if p)
+
+
 def not_committable(root: Path, paths: list[str]) -> list[tuple[str, str]]:
     """Of ``paths`` (relative to ``root``), those a commit of the index would not hold
     as they are on disk: ``(path, "not staged")`` for a change not added, ``(path,

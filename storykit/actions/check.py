@@ -54,6 +54,8 @@ CODES = {
     "SK506": "a run record does not belong to this story (copied or set by hand)",
     "SK507": "closed without how or why (closed_as, closed_reason, duplicate_of)",
     "SK508": "a run record's commit is not in HEAD's history (made up, or rewritten by a squash or rebase)",
+    "SK520": "a commit of the story is acknowledged as not replayable (warning): review who and why",
+    "SK521": "the not_replayable acknowledgement is malformed",
     "SK601": "test files changed since the recorded passing run (stale evidence)",
     "SK602": "the evidence file's per-test records do not match the digests in the front matter (or it is missing)",
     "SK603": "tests edited after red: the story's test files changed between the red and the green run (warning)",
@@ -294,6 +296,7 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
         parsed.add("SK302", f"the file name {named} but its id is {parsed.id}; rename it to "
                    f"{parsed.id}-<title>.md (storykit finds stories by file name)", key="id")
     _own_commands(parsed)
+    _not_replayable_rule(parsed)
     validation = bool(parsed.meta.get("validate") or project.config.validate)
     min_tests = resolve(parsed.meta, project.config).min_tests
     problems = audit.evidence_problems(parsed.meta, min_tests=min_tests, validation=validation)
@@ -307,6 +310,21 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
     if parsed.meta.get("status") == "done":
         _done_body_rules(parsed, outline)
     return True
+
+
+def _not_replayable_rule(parsed: _Parsed) -> None:
+    """A commit acknowledged as not replayable is shown on every check, so an
+    acknowledgement can never quietly stand in for evidence (docs/verify.md)."""
+    from storykit.story import unreplayable
+
+    problem = unreplayable.problem(parsed.meta)
+    if problem:
+        parsed.add("SK521", f"{problem}; see docs/verify.md", key=unreplayable.KEY)
+        return
+    ack = unreplayable.read(parsed.meta)
+    if ack is not None:
+        parsed.add("SK520", f"{parsed.id}'s commit {ack.describe()}; 'storykit verify {parsed.id}' reports it "
+                   "as not replayable", key=unreplayable.KEY, severity=WARNING)
 
 
 def _own_commands(parsed: _Parsed) -> None:

@@ -12,16 +12,19 @@ logs go to .storykit/logs as ``ID-verify-PHASE.log``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from storykit import git
+from storykit.actions import history
 from storykit.runners import pytest_run, runner
 from storykit.core import workflow
 from storykit.core.settings import RunSettings, resolve
 from storykit.errors import GitError
 from storykit.project.store import Project
+from storykit.story import evidence, records, unreplayable
 from storykit.story.model import Story, load
 from storykit.story.records import RunRecord, runs_of
 
@@ -41,6 +44,9 @@ class Verification:
     story_id: str
     replays: list[Replay] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # A commit acknowledged as not replayable (story front matter 'not_replayable'):
+    # what its replay showed and why, for people; never counted as replayed.
+    not_replayable: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,6 +73,7 @@ def verify(project: Project, ref: str, *, timeout: float | None = None,
     if done is None:
         check.problems.append(f"no completion commit (trailers 'Story: {story.id}' and 'Phase: done'): "
                               f"{story.id} is {story.status}; 'storykit complete {story.id}' makes it")
+    ack = _acknowledged(project, story, check, red, {"green": green, "done": done})
     if red and done and not git.is_ancestor(project.root, red, done):
         check.problems.append(f"the red commit {red[:10]} is not in the history of the completion commit "
                               f"{done[:10]}: the tests were not committed before the story was completed")
@@ -80,13 +87,91 @@ def verify(project: Project, ref: str, *, timeout: float | None = None,
         elif replay.result is not None:
             red_tests = {node: outcome for node, (outcome, _) in replay.result.tests.items()}
     for phase, sha in (("green", green), ("done", done)):
-        if sha:
-            replay = _replay(project, story, phase, sha, timeout, echo)
-            check.replays.append(replay)
-            problem = _pass_problem(project, story, replay, red_tests, settings)
-            if problem:
-                check.problems.append(problem)
+        if not sha:
+            continue
+        if ack is not None and ack.commit == sha and ack.replay_at:
+            _replay_later(project, story, check, phase, ack, red_tests, settings, echo)
+            continue
+        replay = _replay(project, story, phase, sha, timeout, echo)
+        check.replays.append(replay)
+        problem = _pass_problem(project, story, replay, red_tests, settings)
+        if ack is not None and ack.commit == sha:
+            outcome = replay.summary if problem else f"{replay.summary} this time"
+            check.not_replayable.append(f"{_WHERE[phase]} {ack.describe()}; its replay: {outcome}")
+            replay.summary += " (not replayable: acknowledged)"
+        elif problem:
+            check.problems.append(problem)
     return check
+
+
+def _acknowledged(project: Project, story: Story, check: Verification, red: str | None,
+                  passing: dict[str, str | None]) -> unreplayable.Acknowledgement | None:
+    """The story's acknowledgement of a commit that does not replay, when it names the
+    story's green or completion commit (anything else is a problem: it cannot excuse a
+    red commit, or a commit that is not this story's)."""
+    ack = unreplayable.read(story.meta)
+    if ack is None:
+        return None
+    if ack.commit == red:
+        check.problems.append(f"'{unreplayable.KEY}' names the red commit {red[:10]}: a red commit that does not "
+                              f"replay is no evidence that the tests came first, and cannot be acknowledged")
+        return None
+    if ack.commit not in passing.values():
+        names = ", ".join(f"{phase} {sha[:10]}" for phase, sha in passing.items() if sha) or "none"
+        check.problems.append(f"'{unreplayable.KEY}' names {ack.commit[:10]}, which is not {story.id}'s green or "
+                              f"completion commit ({names}): it acknowledges nothing here")
+        return None
+    for name in ("fixed_in", "replay_at"):
+        later = getattr(ack, name)
+        if later and not (git.resolve(project.root, later) and git.is_ancestor(project.root, ack.commit, later)):
+            check.problems.append(f"'{unreplayable.KEY}.{name}' {later[:10]} is not a commit after "
+                                  f"{ack.commit[:10]} in this history")
+            return None
+    return ack
+
+
+def _replay_later(project: Project, story: Story, check: Verification, phase: str,
+                  ack: unreplayable.Acknowledgement, red_tests: dict[str, Any] | None, settings: RunSettings,
+                  echo: BinaryIO | None) -> None:
+    """Replay a commit acknowledged as not replayable at the later commit the
+    acknowledgement names instead: the same code (that commit changes nothing but the
+    story's tests since) with the tests as the recorded run digested them."""
+    later = ack.replay_at
+    assert later is not None
+    record = (story.meta.get("runs") or {}).get("final" if phase == "done" else phase) or {}
+    recorded = record.get("digest") if isinstance(record, dict) else None
+    tests = evidence.test_files(story.meta, (story.meta.get("runs") or {}).get("green"))
+
+    def vouch(cwd: Path) -> str | None:
+        top = git.toplevel(project.root)
+        assert top is not None
+        subdir = project.root.resolve().relative_to(top.resolve())
+        own = [project.rel(story.path), project.rel(records.evidence_path(story.path)),
+               project.rel(project.config.tracker_path)]
+        allowed = {(subdir / f).as_posix() for f in [*history.support_files(cwd, tests), *own]}
+        other = [f for f in git.changed_between(project.root, ack.commit, later) if f not in allowed]
+        if other:
+            return (f"{later[:10]} changes more than {story.id}'s tests since {ack.commit[:10]} "
+                    f"({', '.join(other[:3])}{', ...' if len(other) > 3 else ''}): the code replayed there is not "
+                    f"the code of {_WHERE[phase]}")
+        if not recorded:
+            return f"the {phase} run recorded no digest of the tests, so the tests at {later[:10]} cannot be " \
+                   f"shown to be the ones that ran"
+        if evidence.digest(cwd, tests) != recorded:
+            return (f"the tests at {later[:10]} are not the ones that ran at {_WHERE[phase]} "
+                    f"(their digest differs from the recorded {phase} run's)")
+        return None
+
+    replay = _replay(project, story, phase, later, settings.timeout, echo, vouch=vouch)
+    check.replays.append(replay)
+    where = f"{_WHERE[phase]} {ack.commit[:10]} (acknowledged as not replayable, replayed at {later[:10]})"
+    if replay.result is None:
+        check.problems.append(f"{where}: {replay.summary}")
+        return
+    replay.summary += f" (for {_WHERE[phase]} {ack.commit[:10]}: {ack.reason})"
+    problem = _pass_problem(project, story, replay, red_tests, settings)
+    if problem:
+        check.problems.append(f"{where}: {problem}")
 
 
 def _pick(story: Story, commits: list[tuple[str, str]], phase: str) -> str | None:
@@ -103,7 +188,7 @@ _WHERE = {"red": "the red commit", "green": "the green commit", "done": "the com
 
 
 def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float | None,
-            echo: BinaryIO | None) -> Replay:
+            echo: BinaryIO | None, vouch: Callable[[Path], str | None] | None = None) -> Replay:
     from storykit.actions.run_tests import _test_args  # the same tests and command as run-tests
 
     command, tests, marker = _test_args(project, story)
@@ -112,6 +197,9 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
     subdir = project.root.resolve().relative_to(top.resolve())
     with git.worktree(project.root, sha) as checkout:
         cwd = checkout / subdir
+        refused = vouch(cwd) if vouch is not None else None
+        if refused:
+            return Replay(phase, sha, f"not replayed: {refused}")
         # Installed JavaScript dependencies are never committed; the replay borrows
         # the working tree's (they are the tools, not the code under test).
         modules = project.root / "node_modules"

@@ -29,6 +29,7 @@ KEYS = (
     "closed_as", "closed_reason", "duplicate_of",
     "overrides", "runs",
     "claimed_by", "claimed_at",  # storykit start / release (per worktree's agent)
+    "not_replayable",  # a reviewed acknowledgement that a commit does not replay (story/unreplayable.py)
 )
 REQUIRED = ("id", "title", "status", "template", "created")
 ONE_LINE_KEYS = ("title", "track", "agent", "estimate")  # shown in header lines and table cells

@@ -74,6 +74,8 @@ def _one(ctx: click.Context, project: Any, story: str, timeout: float | None, ve
     sys.stdout.flush()
     for line in describe(check):
         click.echo(line)
+    for line in check.not_replayable:
+        click.echo(f"Not replayable: {check.story_id}: {line}")
     if jsonout.active():
         jsonout.emit("verify", {"stories": [_fields(check)]}, ok=check.ok)
     if check.problems:
@@ -86,6 +88,10 @@ def _one(ctx: click.Context, project: Any, story: str, timeout: float | None, ve
 
         raise Refused(f"{check.story_id}'s evidence does not replay ({len(check.problems)} problem(s))",
                       story=check.story_id)
+    if check.not_replayable:
+        click.echo(f"storykit: {check.story_id}'s evidence replays, except the commit acknowledged as not replayable "
+                   f"(above; docs/verify.md)")
+        return
     click.echo(f"storykit: {check.story_id}'s evidence replays: its tests fail at the red commit and pass "
                f"at the completion commit")
 
@@ -118,7 +124,8 @@ def _many(ctx: click.Context, project: Any, since: str | None, shard_text: str |
         check = item.check
         checks.append(check)
         steps = "; ".join(f"{r.phase} {r.commit[:10]} {r.summary}" for r in check.replays) or "nothing replayed"
-        click.echo(f"{check.story_id}  {'ok    ' if check.ok else 'FAILED'}  {steps}")
+        state = "FAILED" if not check.ok else "not replayable" if check.not_replayable else "ok    "
+        click.echo(f"{check.story_id}  {state}  {steps}")
     failed = [c for c in checks if not c.ok]
     if jsonout.active():
         jsonout.emit("verify", {"stories": [_fields(c) for c in checks]}, ok=not failed)
@@ -130,6 +137,15 @@ def _many(ctx: click.Context, project: Any, since: str | None, shard_text: str |
         click.echo(f"Refused: {len(failed)} of {len(checks)} done stories do not replay{where}: "
                    f"{', '.join(c.story_id for c in failed)}", err=True)
         ctx.exit(1)
+    excused = [c for c in checks if c.not_replayable]
+    for check in excused:
+        for line in check.not_replayable:
+            click.echo(f"Not replayable: {check.story_id}: {line}")
+    if excused:
+        click.echo(f"storykit: {len(checks) - len(excused)} of {len(checks)} done stories replay{where}; "
+                   f"{len(excused)} acknowledged as not replayable ({', '.join(c.story_id for c in excused)}), "
+                   f"each listed above")
+        return
     click.echo(f"storykit: {len(checks)} of {len(checks)} done stories replay{where}: their tests fail at the "
                f"red commit and pass at the completion commit")
 
@@ -140,4 +156,5 @@ def _fields(check: Verification) -> dict[str, Any]:
         "ok": check.ok,
         "replays": [{"phase": r.phase, "commit": r.commit, "summary": r.summary} for r in check.replays],
         "problems": list(check.problems),
+        "not_replayable": list(check.not_replayable),
     }

@@ -1,0 +1,93 @@
+"""A reviewed acknowledgement that one of a done story's commits does not replay.
+
+Some recorded histories cannot replay although nothing in them was faked: a
+completion commit that lacks the final version of its tests (left unstaged), a test
+that raced at that commit on a bug fixed later.  Old commits are never rewritten and
+evidence is never made up; instead a person writes down, in the story's front matter,
+which commit does not replay and why::
+
+    not_replayable:
+      commit: 9c14ebf1f354a5915157f6e0cc2894b6c2da7efd   # the story's green or completion commit
+      reason: its final test file was left unstaged      # one line
+      by: Jane Doe                                       # who acknowledges it
+      fixed_in: 43e4bb9a...                              # optional: the commit that fixed the cause
+      replay_at: 43e4bb9a...                             # optional: replay there instead
+
+``storykit verify`` checks that ``commit`` is really that story's green or
+completion commit (a red commit cannot be excused: red evidence that does not
+replay proves no test was written first), replays it anyway and reports it as not
+replayable, never as passed; with ``replay_at`` (a later commit that changes only
+the story's tests, into the very bytes the recorded run digested) it replays there
+and that replay must pass.  ``storykit check`` shows every acknowledgement as a
+warning, so no reviewer misses one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from storykit.errors import StorykitError
+
+KEY = "not_replayable"
+FIELDS = ("commit", "reason", "by", "fixed_in", "replay_at")
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """Who says which commit of the story does not replay, and why."""
+
+    commit: str
+    reason: str
+    by: str
+    fixed_in: str | None = None
+    replay_at: str | None = None
+
+    def describe(self) -> str:
+        """One line for people: the commit, who, why, and what stands in for it."""
+        text = f"{self.commit[:10]} does not replay (acknowledged by {self.by}: {self.reason})"
+        if self.fixed_in:
+            text += f"; fixed in {self.fixed_in[:10]}"
+        if self.replay_at:
+            text += f"; replayed at {self.replay_at[:10]} instead"
+        return text
+
+
+def problem(meta: dict[str, Any]) -> str | None:
+    """What is wrong with the story's acknowledgement (None: none, or a sound one)."""
+    value = meta.get(KEY)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return f"'{KEY}' must be a mapping of {', '.join(FIELDS)}, not {type(value).__name__}"
+    unknown = sorted(str(k) for k in value if k not in FIELDS)
+    if unknown:
+        return f"'{KEY}' has unknown field(s) {', '.join(unknown)} (it takes {', '.join(FIELDS)})"
+    for name in ("commit", "reason", "by"):
+        if not isinstance(value.get(name), str) or not value[name].strip():
+            return f"'{KEY}' needs '{name}' (text): {_NEEDS[name]}"
+    if "\n" in value["reason"] or "\r" in value["reason"]:
+        return f"'{KEY}.reason' must be one line"
+    for name in ("commit", "fixed_in", "replay_at"):
+        sha = value.get(name)
+        if sha is not None and not (isinstance(sha, str) and _SHA.fullmatch(sha)):
+            return f"'{KEY}.{name}' must be a full commit sha (40 hex digits), not {sha!r}"
+    return None
+
+
+_NEEDS = {"commit": "the full sha of the commit that does not replay",
+          "reason": "why it does not replay, in one line", "by": "who acknowledges it"}
+
+
+def read(meta: dict[str, Any]) -> Acknowledgement | None:
+    """The story's acknowledgement, or None; a malformed one raises (exit 2)."""
+    found = problem(meta)
+    if found:
+        raise StorykitError(f"{meta.get('id')}: {found}", hint=f"fix '{KEY}' in its front matter (docs/verify.md)")
+    value = meta.get(KEY)
+    if value is None:
+        return None
+    return Acknowledgement(value["commit"], value["reason"].strip(), value["by"].strip(),
+                           value.get("fixed_in"), value.get("replay_at"))
