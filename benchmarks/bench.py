@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py            # the full run: 1,000 and 10,000 stories (~5 min)
     python benchmarks/bench.py --quick    # small sizes, few repeats (CI: well under a minute)
+    python benchmarks/bench.py --only "test tax" --before /path/to/other/venv/bin/storykit
 
 Run it with the Python of the virtual environment to measure: it times the
 ``storykit`` console script next to that Python, as a user runs it.  Each row runs
@@ -135,8 +136,9 @@ def tax_at_most(factor: float, seconds: float) -> Callable[[Row], bool]:
 
 
 class Bench:
-    def __init__(self, quick: bool, workdir: Path) -> None:
+    def __init__(self, quick: bool, workdir: Path, before: str | None = None) -> None:
         self.quick = quick
+        self.before = before  # another storykit (an earlier version), timed beside this one in the test tax
         self.workdir = workdir
         self.bin = Path(sys.executable).parent
         self.storykit = str(self.bin / "storykit")
@@ -279,12 +281,22 @@ class Bench:
         sid = self.new_story(root, f"Suite of {seconds:g} s", rel, SUITE.format(count=count, pause=seconds / count))
         self.time([self.storykit, "run-tests", sid], root, env={**self.env, "STORYKIT_BENCH_FAIL": "1"})  # red
         self.time([self.storykit, "run-tests", sid], root)  # green
-        base, ours = self.side_by_side(
-            repeats,
-            lambda: self.time([self.python, "-m", "pytest", rel], root),
-            lambda: self.time([self.storykit, "run-tests", sid], root),
-        )
+        commands = [lambda: self.time([self.python, "-m", "pytest", rel], root),
+                    lambda: self.time([self.storykit, "run-tests", sid], root)]
+        if self.before:  # the same story in a copy of the project, run by the other storykit
+            other = root.parent / f"{root.name}-before-{seconds:g}s"
+            shutil.copytree(root, other, symlinks=True)
+            shutil.rmtree(other / ".storykit" / "cache", ignore_errors=True)
+            before = self.before
+            self.time([before, "run-tests", sid], other)  # its own caches, as after any earlier command
+            commands.append(lambda: self.time([before, "run-tests", sid], other))
+        base, ours, *earlier = self.side_by_side(repeats, *commands)
         stories = len(list((root / "stories").glob("*.md")))
+        if earlier:
+            self.rows.append(Row(f"test tax: `storykit run-tests` **before** ({self.before}), {seconds:g} s suite, "
+                                 f"{stories:,} stories", "`python -m pytest` same file", base, earlier[0], "s",
+                                 "(information)"))
+            shutil.rmtree(root.parent / f"{root.name}-before-{seconds:g}s", ignore_errors=True)
         self.rows.append(Row(f"test tax: `storykit run-tests`, {seconds:g} s suite, {stories:,} stories",
                              "`python -m pytest` same file", base, ours, "s",
                              "≤ 1.05× + 0.15 s" if target else "(information)",
@@ -370,8 +382,13 @@ def _stat(values: list[float], unit: str) -> str:
     return f"{median:.{digits}f} {unit} ({min(shown):.{digits}f}–{max(shown):.{digits}f})"
 
 
-def plan(bench: Bench, sizes: list[int]) -> list[tuple[str, Callable[[], object]]]:
-    """The steps of a run, in order, each with what it prints while running."""
+def plan(bench: Bench, sizes: list[int], only: list[str] | None = None) -> list[tuple[str, Callable[[], object]]]:
+    """The steps of a run, in order, each with what it prints while running (``only``:
+    the steps whose label holds one of these texts, and the projects they need)."""
+
+    def wanted(label: str) -> bool:
+        return not only or any(text in label for text in only)
+
     quick, workdir = bench.quick, bench.workdir
     seeds: dict[tuple[str, str], str] = {}
     built: dict[int, Path] = {}
@@ -381,7 +398,8 @@ def plan(bench: Bench, sizes: list[int]) -> list[tuple[str, Callable[[], object]
     def project(size: int) -> None:
         built[size] = workdir / f"stories-{size}"
         build.build_project(built[size], size, seeds, bench.storykit, bench.env)
-        medians[size] = bench.listing(built[size], size)
+        if wanted(f"{size:,} stories: list, tracker, check"):
+            medians[size] = bench.listing(built[size], size)
 
     steps: list[tuple[str, Callable[[], object]]] = [
         ("start-up", bench.startup),
@@ -403,7 +421,8 @@ def plan(bench: Bench, sizes: list[int]) -> list[tuple[str, Callable[[], object]
             steps.append((f"500 branches at {largest:,} stories",
                           lambda: bench.branches(built[largest], "packed", target=False, whole_target=True)))
     steps.append(("memory", lambda: bench.memory(built[near], 20 if quick else 100)))
-    return steps
+    needed = ("seed stories", " stories: build")
+    return [(label, step) for label, step in steps if wanted(label) or any(text in label for text in needed)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,14 +430,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (CI)")
     parser.add_argument("--sizes", help="comma-separated project sizes (default 1000,10000; quick 100,1000)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="run only the steps whose label holds TEXT (repeatable), e.g. 'test tax'; the "
+                             "projects they need are built (their listing rows only if TEXT names them)")
+    parser.add_argument("--before", metavar="STORYKIT",
+                        help="another storykit console script (an earlier version in its own venv), timed "
+                             "beside this one in the test-tax rows, on a copy of the same project")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([100, 1000] if args.quick else [1000, 10000])
     workdir = Path(tempfile.mkdtemp(prefix="storykit-bench-"))
-    bench = Bench(args.quick, workdir)
+    bench = Bench(args.quick, workdir, args.before)
     started = time.monotonic()
     code = 0
     try:
-        for label, step in plan(bench, sizes):
+        for label, step in plan(bench, sizes, args.only):
             print(f"[{time.monotonic() - started:6.1f} s] {label}", file=sys.stderr, flush=True)
             step()
     except (RuntimeError, subprocess.CalledProcessError) as exc:

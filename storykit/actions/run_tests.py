@@ -1,11 +1,12 @@
 """run-tests: run a story's tests and move it to red or green if the evidence allows.
 
 The path reads as one sentence: load the story and resolve its settings -> ask the
-workflow whether the run may start -> run the tests (the exact Markdown check and
-the cache warm-up go on beside them) -> ask the workflow what the result means ->
-render the evidence -> save it in one transaction (story, tracker, and with
-``--commit`` the phase commit).  A refusal is raised (``Refused``, carrying the run),
-never written.
+workflow whether the run may start -> run the tests (the exact Markdown check goes
+on beside them) -> ask the workflow what the result means -> render the evidence ->
+save it in one transaction (story, the story's tracker rows, and with ``--commit``
+the phase commit).  No other story is read: the derived Blocks line and the tracker
+rows come from the record of the tracker's last write (storykit.project.tracker).
+A refusal is raised (``Refused``, carrying the run), never written.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _status_of(project: Project, story_id: str) -> str | None:
 class _Beside(threading.Thread):
     """What run-tests does while the tests run, instead of before or after them (the
     test tax of issue 5): the exact Markdown check of the story's regions, which
-    stops the run if it fails, and warming what writing the evidence will need."""
+    stops the run if it fails, and importing what the save will need."""
 
     def __init__(self, project: Project, story: Story) -> None:
         super().__init__(name="storykit-beside", daemon=True)
@@ -101,10 +102,8 @@ class _Beside(threading.Thread):
             self.error = exc
             self.failed.set()
             return
-        with contextlib.suppress(Exception):  # only warming: the write path meets any problem itself
+        with contextlib.suppress(Exception):  # only warming: the save meets any problem itself
             import filelock  # noqa: F401 - for the lock taken after the run
-
-            self.project.entries()  # the front-matter cache the tracker is rendered from
 
     def outcome(self) -> None:
         """Wait for it; raise what it found."""
@@ -212,7 +211,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     outcome = RunOutcome(story.id, story.path, verdict, result, log)
     with save.transaction(project) as tx:
         fresh = tx.reload(story, during="its tests ran", again="run the tests again")
-        _record(project, story, fresh, verdict, phase, run, result, before.tree, notes)
+        _record(project, story, fresh, verdict, phase, run, result, before.tree, notes, tx.blocks(fresh.id))
         tx.save(fresh)  # the story and its evidence file (the per-test records)
         tx.tracker()
         if commit_phase:
@@ -269,7 +268,8 @@ def judge(story: Story, result: runner.RunResult, settings: RunSettings) -> work
 
 
 def _record(project: Project, story: Story, fresh: Story, verdict: workflow.Verdict, phase: str,
-            run: dict[str, Any], result: runner.RunResult, tree: str | None, notes: list[str]) -> None:
+            run: dict[str, Any], result: runner.RunResult, tree: str | None, notes: list[str],
+            blocks: list[str]) -> None:
     """Render the evidence of an accepted run into ``fresh`` (front matter and regions)."""
     meta = fresh.meta
     outputs = {phase: result.excerpt}
@@ -290,7 +290,7 @@ def _record(project: Project, story: Story, fresh: Story, verdict: workflow.Verd
         meta["overrides"] = list(meta.get("overrides") or []) + [f"{run['at']}: {n}" for n in notes]
     meta["runs"] = runs
     meta["status"] = verdict.status
-    body = regions.set_header(fresh.id, fresh.body, meta["status"], project.blocks(fresh.id))
+    body = regions.set_header(fresh.id, fresh.body, meta["status"], blocks)
     body = regions.test_results(fresh.id, body, meta, outputs,
                                 evidence_file=project.rel(records.evidence_path(fresh.path)))
     body = measurements.update(body, meta)  # Index Performance Validation's region, and its ticks

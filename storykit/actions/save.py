@@ -57,6 +57,12 @@ class Transaction:
         self._made: list[Path] = []  # folders a write created (the evidence folder), removed on rollback
         self._git: git.IndexState | None = None
         self._git_taken = False
+        # Each file as it was before this save ((size, mtime_ns), bytes; None: absent) and
+        # the bytes the save wrote: what lets the tracker update one story's rows.
+        self._before: dict[Path, tuple[tuple[int, int] | None, bytes | None]] = {}
+        self._written: dict[Path, bytes] = {}
+        self._known: tracker.Known | None = None
+        self._proved = False
 
     def reload(self, story: Story, *, during: str, again: str) -> Story:
         """The story as it is now; refused when its status or runs changed since
@@ -75,9 +81,13 @@ class Transaction:
         if path in self._originals:
             return
         try:
-            self._originals[path] = (path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
+            status = path.stat()  # before reading: the stamp is never newer than the bytes
+            data = path.read_bytes()
+            self._originals[path] = (data, stat.S_IMODE(status.st_mode))
+            self._before[path] = ((status.st_size, status.st_mtime_ns), data)
         except FileNotFoundError:
             self._originals[path] = None
+            self._before[path] = (None, None)
         except OSError as exc:
             raise _cannot_write(self.project, path, exc) from exc
 
@@ -87,9 +97,11 @@ class Transaction:
         self._keep(path)
         self._note_folders(path)
         try:
-            return write_text_atomic(path, text)
+            wrote = write_text_atomic(path, text)
         except OSError as exc:
             raise _cannot_write(self.project, path, exc) from exc
+        self._written[path] = text.encode("utf-8")
+        return wrote
 
     def copy(self, source: Path, target: Path) -> bool:
         """Write ``source``'s bytes to ``target`` atomically (a file that moves)."""
@@ -97,9 +109,12 @@ class Transaction:
         self._keep(target)
         self._note_folders(target)
         try:
-            return write_atomic(target, source.read_bytes())
+            data = source.read_bytes()
+            wrote = write_atomic(target, data)
         except OSError as exc:
             raise _cannot_write(self.project, target, exc) from exc
+        self._written[target] = data
+        return wrote
 
     def _note_folders(self, path: Path) -> None:
         folder = path.parent
@@ -118,15 +133,32 @@ class Transaction:
             path.unlink()
         except OSError as exc:
             raise _cannot_write(self.project, path, exc) from exc
+        self._written.pop(path, None)
+
+    def known(self) -> tracker.Known | None:
+        """The tracker as it was before this save, when provably current (nothing changed
+        since storykit wrote it): then one story's save updates only its rows."""
+        if not self._proved:
+            self._known, self._proved = tracker.prove(self.project, self._before), True
+        return self._known
+
+    def blocks(self, story_id: str) -> list[str]:
+        """The stories that depend on ``story_id`` (the derived Blocks) before this save:
+        from the tracker's record when it is current, else from every story."""
+        known = self.known()
+        return known.blocks(story_id) if known is not None else self.project.blocks(story_id)
 
     def tracker(self) -> bool:
-        """Regenerate the tracker from the stories as they are now on disk."""
+        """Regenerate the tracker for the stories as they are now on disk: the rows of
+        the story this save changed, when that gives exactly the full render, else all."""
         path = self.project.config.tracker_path
         require_writable(self.project, path)
         self._keep(path)
+        known = self.known()
         self.project.invalidate()
+        changed = {file: was[1] for file, was in self._before.items() if file != path}
         try:
-            return tracker.write(self.project)
+            return tracker.save(self.project, known, changed, self._written)
         except OSError as exc:
             raise _cannot_write(self.project, path, exc) from exc
 

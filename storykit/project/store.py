@@ -49,6 +49,7 @@ class Project:
         self.broken: list[Broken] = []  # of the last entries(): files that could not be read
         self._cache: MetaCache | None = None
         self._paths: dict[str, Path] = {}
+        self.stamps: dict[str, tuple[int, int]] | None = None  # of the last entries() read from the folder
         self._file_id = re.compile(re.escape(config.id_prefix) + r"(\d+)(?=-|\.md$)", re.I)
 
     @property
@@ -63,6 +64,17 @@ class Project:
             return str(path)
 
     def story_files(self) -> list[Path]:
+        # Each Path is built once per Project: a run-tests scans the folder three times.
+        files = []
+        for name in self._story_names():
+            path = self._paths.get(name)
+            if path is None:
+                path = self._paths[name] = self.config.stories_path / name
+            files.append(path)
+        return files
+
+    def _story_names(self, containing: str = "") -> list[str]:
+        """The story files' names (those ``containing`` a text), sorted."""
         folder = self.config.stories_path
         if not folder.is_dir():
             raise StorykitError(
@@ -70,16 +82,9 @@ class Project:
                 hint="run 'storykit init' to create it, or fix stories_dir in the config",
             )
         # scandir: the file type comes with the name, no stat per file (10,000 stories).
-        names = sorted(entry.name for entry in os.scandir(folder)
-                       if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file())
-        # Each Path is built once per Project: a run-tests scans the folder three times.
-        files = []
-        for name in names:
-            path = self._paths.get(name)
-            if path is None:
-                path = self._paths[name] = folder / name
-            files.append(path)
-        return files
+        return sorted(entry.name for entry in os.scandir(folder)
+                      if containing in entry.name and entry.name.endswith(".md") and not entry.name.startswith(".")
+                      and entry.is_file())
 
     def test_path(self, typed: str, base: Path) -> str:
         """A test path (or node id) as typed in ``base`` (the user's working directory),
@@ -110,7 +115,10 @@ class Project:
                 raise StorykitError(f"no story file '{ref}'", hint="run 'storykit list' to see the stories")
             return candidate
         story_id = self.parse_id(ref)
-        matches = [p for p in self.story_files() if self.file_id(p.name) == story_id]
+        # Only the names holding the id's number are looked at: one story of 10,000 is one Path.
+        digits = str(ids.id_number(story_id, self.config.id_prefix))
+        matches = [self.config.stories_path / name for name in self._story_names(digits)
+                   if self.file_id(name) == story_id]
         if not matches:
             raise StorykitError(f"no story {story_id} in {self.rel(folder)}/",
                                 hint="run 'storykit list' to see the stories")
@@ -146,6 +154,7 @@ class Project:
                 except (StorykitError, OSError) as exc:  # one bad file is one finding, never an outage
                     broken.append(Broken(path, self.relative_message(exc, path)))
             self._cache.save()
+            self.stamps = {p.name: self._cache.stamps[p.name] for p in files if p.name in self._cache.stamps}
             self.broken = broken
             self._entries = self.sort_entries(found)
         return self._entries
@@ -190,8 +199,10 @@ class Project:
         """Forget the stories read so far: the next entries() sees the files as they
         are now (only changed files are parsed again: storykit.project.cache)."""
         self._entries = None
+        self.stamps = None
 
     def use_entries(self, entries: list[Entry]) -> None:
         """Take these stories instead of reading the folder (the merge driver renders the
         tracker of stories that are in git's merged trees, not yet on disk)."""
         self._entries = self.sort_entries(entries)
+        self.stamps = None  # not read from the folder: nothing to record of the files
