@@ -161,3 +161,15 @@ def test_a_claim_in_another_worktree_counts(story: Project, tmp_path: Path) -> N
     assert result.stderr.endswith(f" in the worktree {other.root}: pick another with 'storykit next'\n")
     assert story.snapshot() == before
     assert not (story.root / ".storykit" / "active").exists()
+
+
+def test_a_closed_story_cannot_be_started(story: Project) -> None:
+    closed = story.run("close", "1", "--as", "wont-do", "--reason", "not needed")
+    assert closed.exit_code == 0, closed.output
+    before = story.snapshot()
+    result = story.run("start", "1", "--agent", "agent-a")
+    assert result.exit_code == 1
+    assert result.stderr == ("Refused: STORY-001 is closed (won't do): there is nothing left to start; "
+                             "pick another with 'storykit next'\n")
+    assert story.snapshot() == before
+    assert not (story.root / ".storykit" / "active").exists()
