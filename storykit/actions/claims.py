@@ -106,6 +106,12 @@ def start(project: Project, ref: str, agent: str | None) -> Claim:
         story = load(path)
         if story.status == "done":
             raise Refused(f"{story.id} is done: there is nothing left to start; pick another with 'storykit next'")
+        if story.status == "closed":
+            from storykit.actions.close import how
+
+            closed = how(str(story.meta.get("closed_as")), story.meta.get("duplicate_of"))
+            raise Refused(f"{story.id} is closed ({closed}): there is nothing left to start; "
+                          f"pick another with 'storykit next'")
         holder = story.meta.get("claimed_by")
         since = story.meta.get("claimed_at") or "?"
         where = ""
