@@ -183,10 +183,12 @@ def _node(story_id: str) -> str:
     return _NON_WORD.sub("_", story_id)
 
 
-def write(project: Project, *, dry_run: bool = False, written: Mapping[Path, bytes] | None = None) -> bool:
+def write(project: Project, *, dry_run: bool = False, written: Mapping[Path, bytes] | None = None,
+          known: Known | None = None) -> bool:
     """Render the whole tracker and write it; True when its bytes changed.  What it was
     rendered from is recorded for the next save (``written``: the bytes this save wrote
-    to story files, which are too fresh to be trusted by their stamps alone)."""
+    to story files, which are too fresh to be trusted by their stamps alone; ``known``:
+    the last record, proven, whose fresh stories' digests still hold)."""
     from storykit.project.files import write_text_atomic
 
     text, facts = _render(project)
@@ -194,7 +196,7 @@ def write(project: Project, *, dry_run: bool = False, written: Mapping[Path, byt
     if not dry_run:
         folder = project.config.stories_path
         _remember(project, text, facts, project.stamps,
-                  {p.name: data for p, data in (written or {}).items() if _is_story(p, folder)})
+                  {p.name: data for p, data in (written or {}).items() if _is_story(p, folder)}, known)
     return changed
 
 
@@ -270,10 +272,11 @@ def _forget(project: Project) -> None:
 
 
 def _remember(project: Project, text: str, facts: dict[str, Any], stamps: Mapping[str, Stamp] | None,
-              fresh: Mapping[str, bytes]) -> None:
+              fresh: Mapping[str, bytes], known: Known | None = None) -> None:
     """Record what ``text`` was rendered from (nothing, and no record, when a later save
     could not trust it: an unclean project, or a story modified less than 2 s ago that
-    this save did not write, whose stamp an edit in the same clock tick would keep)."""
+    this save did not write, whose stamp an edit in the same clock tick would keep,
+    unless ``known`` proved its content by digest under that same stamp)."""
     from storykit.project.cache import RACY_NS, _write_file, usable
 
     state = project.config.state_path
@@ -287,10 +290,13 @@ def _remember(project: Project, text: str, facts: dict[str, Any], stamps: Mappin
     for name, (_, mtime) in stamps.items():
         if mtime >= recent:
             data = fresh.get(name)
-            if data is None:
+            if data is not None:
+                racy[name] = _sha(data)
+            elif known is not None and name in known.record["racy"] and known.stamps.get(name) == stamps[name]:
+                racy[name] = known.record["racy"][name]  # saved a moment ago, proven by content since
+            else:
                 _forget(project)
                 return
-            racy[name] = _sha(data)
     record = {"format": RECORD_FORMAT, "salt": _salt(project), "stories": _digest(stamps), "racy": racy,
               "tracker": _sha(text.encode("utf-8")), **facts}
     try:
@@ -372,10 +378,10 @@ def save(project: Project, known: Known | None, changed: Mapping[Path, bytes | N
     found = _update(project, known, changed) if known is not None else None
     if found is None:
         project.invalidate()  # the save changed stories: read them as they are now
-        return write(project, written=written)
+        return write(project, written=written, known=known)
     text, facts, stamps, fresh = found
     wrote = write_text_atomic(project.config.tracker_path, text)
-    _remember(project, text, facts, stamps, fresh)
+    _remember(project, text, facts, stamps, fresh, known)
     return wrote
 
 
