@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Project, copy_of, prepared
 
@@ -347,3 +349,20 @@ def test_github_annotation_escaping() -> None:
     finding = Finding("stories/a,b:c.md", 3, "SK101", "error", "100% broken\nsecond line")
     assert finding.github() == "::error file=stories/a%2Cb%3Ac.md,line=3,title=SK101::100%25 broken%0Asecond line"
     assert finding.text() == "stories/a,b:c.md:3: SK101 100% broken second line"
+
+
+FRONT_LINES = st.lists(st.sampled_from(["---", "id: STORY-001", "id : x", "id\u00a0: x", "idx: 1", "id", " id: 2",
+                                        "status: red", "status:", "dependencies: []", "dependencies :", "deps: x",
+                                        "duplicate_of: STORY-002", "  status: nested", "", "s", "d: 1", "i:"]),
+                       max_size=14)
+
+
+@given(FRONT_LINES)
+@settings(max_examples=300)
+def test_the_key_lines_of_one_pass_are_key_line_s(front: list[str]) -> None:
+    """check keeps the line of each key its later findings point at, found in one pass
+    over the front matter: the same line ``key_line``'s pattern finds, or 1."""
+    from storykit.actions import check as check_action
+
+    parsed = check_action._Parsed(Path("s.md"), "stories/s.md", {"id": "STORY-001"}, front)
+    assert check_action._key_lines(front) == {key: parsed.key_line(key) for key in check_action._LINE_KEYS}
