@@ -135,3 +135,14 @@ def test_split_front_at_the_size_limit_as_the_line_by_line_rule(text: str) -> No
         assert story.split_front(text, Path("s.md")) == expected
     except StorykitError as exc:
         assert isinstance(expected, str) and expected in str(exc)
+
+
+def test_one_line_problem_is_the_category_rule_for_every_character() -> None:
+    """The fast printable test never changes the answer: every code point, alone in a title."""
+    import sys
+    import unicodedata
+
+    breaking = ("Cc", "Cs", "Zl", "Zp")
+    wrong = [cp for cp in range(sys.maxunicode + 1)
+             if story.one_line_problem(f"Title {chr(cp)}") != (unicodedata.category(chr(cp)) in breaking)]
+    assert wrong == []
