@@ -135,8 +135,9 @@ def tax_at_most(factor: float, seconds: float) -> Callable[[Row], bool]:
 
 
 class Bench:
-    def __init__(self, quick: bool, workdir: Path) -> None:
+    def __init__(self, quick: bool, workdir: Path, cold_only: bool = False) -> None:
         self.quick = quick
+        self.cold_only = cold_only  # --only cold: the no-cache rows of list and check, nothing else
         self.workdir = workdir
         self.bin = Path(sys.executable).parent
         self.storykit = str(self.bin / "storykit")
@@ -206,10 +207,12 @@ class Bench:
         commands = {"list": [self.storykit, "list"], "tracker": [self.storykit, "tracker"]}
         if self.has_check(root):
             commands["check"] = [self.storykit, "check"]
-        runs = self.side_by_side(3 if self.quick else 5, lambda: self.time(FLOOR, root),
+        runs = self.side_by_side(0 if self.cold_only else 3 if self.quick else 5, lambda: self.time(FLOOR, root),
                                  *[(lambda c=c: self.time(c, root, ok=(0, 1))) for c in commands.values()])
         medians = {}
         for name, ours in zip(commands, runs[1:], strict=True):
+            if not ours:
+                continue
             limit = RATIO_TARGETS[name]
             at_target = size == TARGET_SIZE  # smaller projects mostly time start-up
             self.rows.append(Row(f"`storykit {name}`, {size:,} stories", "grep floor", runs[0], ours, "s",
@@ -383,13 +386,15 @@ def plan(bench: Bench, sizes: list[int]) -> list[tuple[str, Callable[[], object]
         build.build_project(built[size], size, seeds, bench.storykit, bench.env)
         medians[size] = bench.listing(built[size], size)
 
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("start-up", bench.startup),
+    steps: list[tuple[str, Callable[[], object]]] = [] if bench.cold_only else [("start-up", bench.startup)]
+    steps += [
         ("seed stories (real red/green/complete cycles)",
          lambda: seeds.update(build.make_seeds(workdir, bench.storykit, bench.env))),
     ]
     steps += [(f"{size:,} stories: build, list, tracker, check", lambda size=size: project(size)) for size in sizes]
     steps.append(("growth", lambda: bench.growth(medians)))
+    if bench.cold_only:
+        return steps
     steps += [(f"500 branches ({layout} objects)", lambda layout=layout: bench.branches(built[near], layout))
               for layout in ("packed", "loose")]
     steps.append(("test tax, 1 s suite", lambda: bench.test_tax(built[near], 1.0, 3 if quick else 7)))
@@ -411,10 +416,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (CI)")
     parser.add_argument("--sizes", help="comma-separated project sizes (default 1000,10000; quick 100,1000)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
+    parser.add_argument("--only", choices=["cold"], help="cold: only the no-cache rows of list and check (and growth)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([100, 1000] if args.quick else [1000, 10000])
     workdir = Path(tempfile.mkdtemp(prefix="storykit-bench-"))
-    bench = Bench(args.quick, workdir)
+    bench = Bench(args.quick, workdir, cold_only=args.only == "cold")
     started = time.monotonic()
     code = 0
     try:
