@@ -136,9 +136,10 @@ def tax_at_most(factor: float, seconds: float) -> Callable[[Row], bool]:
 
 
 class Bench:
-    def __init__(self, quick: bool, workdir: Path, before: str | None = None) -> None:
+    def __init__(self, quick: bool, workdir: Path, before: str | None = None, cold_only: bool = False) -> None:
         self.quick = quick
         self.before = before  # another storykit (an earlier version), timed beside this one in the test tax
+        self.cold_only = cold_only  # --only cold: the no-cache rows of list and check, nothing else
         self.workdir = workdir
         self.bin = Path(sys.executable).parent
         self.storykit = str(self.bin / "storykit")
@@ -208,10 +209,12 @@ class Bench:
         commands = {"list": [self.storykit, "list"], "tracker": [self.storykit, "tracker"]}
         if self.has_check(root):
             commands["check"] = [self.storykit, "check"]
-        runs = self.side_by_side(3 if self.quick else 5, lambda: self.time(FLOOR, root),
+        runs = self.side_by_side(0 if self.cold_only else 3 if self.quick else 5, lambda: self.time(FLOOR, root),
                                  *[(lambda c=c: self.time(c, root, ok=(0, 1))) for c in commands.values()])
         medians = {}
         for name, ours in zip(commands, runs[1:], strict=True):
+            if not ours:
+                continue
             limit = RATIO_TARGETS[name]
             at_target = size == TARGET_SIZE  # smaller projects mostly time start-up
             self.rows.append(Row(f"`storykit {name}`, {size:,} stories", "grep floor", runs[0], ours, "s",
@@ -398,16 +401,18 @@ def plan(bench: Bench, sizes: list[int], only: list[str] | None = None) -> list[
     def project(size: int) -> None:
         built[size] = workdir / f"stories-{size}"
         build.build_project(built[size], size, seeds, bench.storykit, bench.env)
-        if wanted(f"{size:,} stories: list, tracker, check"):
+        if bench.cold_only or wanted(f"{size:,} stories: list, tracker, check"):
             medians[size] = bench.listing(built[size], size)
 
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("start-up", bench.startup),
+    steps: list[tuple[str, Callable[[], object]]] = [] if bench.cold_only else [("start-up", bench.startup)]
+    steps += [
         ("seed stories (real red/green/complete cycles)",
          lambda: seeds.update(build.make_seeds(workdir, bench.storykit, bench.env))),
     ]
     steps += [(f"{size:,} stories: build, list, tracker, check", lambda size=size: project(size)) for size in sizes]
     steps.append(("growth", lambda: bench.growth(medians)))
+    if bench.cold_only:
+        return steps
     steps += [(f"500 branches ({layout} objects)", lambda layout=layout: bench.branches(built[near], layout))
               for layout in ("packed", "loose")]
     steps.append(("test tax, 1 s suite", lambda: bench.test_tax(built[near], 1.0, 3 if quick else 7)))
@@ -439,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([100, 1000] if args.quick else [1000, 10000])
     workdir = Path(tempfile.mkdtemp(prefix="storykit-bench-"))
-    bench = Bench(args.quick, workdir, args.before)
+    bench = Bench(args.quick, workdir, args.before, cold_only=args.only == ["cold"])
     started = time.monotonic()
     code = 0
     try:

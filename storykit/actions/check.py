@@ -142,6 +142,20 @@ class _Parsed:
 
 
 _LINE_KEYS = ("id", "dependencies", "status", "duplicate_of")
+_LINE_KEY_STARTS = {key[0] for key in _LINE_KEYS}
+
+
+def key_lines(front: list[str]) -> dict[str, int]:
+    """``key_line`` of each of ``_LINE_KEYS`` in one pass over the front matter's lines:
+    the first line that is the key, whitespace, then a colon (as ``key_line``'s pattern)."""
+    found: dict[str, int] = {}
+    for index, line in enumerate(front):
+        if line[:1] in _LINE_KEY_STARTS:
+            name, colon, _ = line.partition(":")
+            key = name.rstrip()  # str.rstrip and the pattern's \s agree on what whitespace is
+            if colon and key in _LINE_KEYS and key not in found:
+                found[key] = index + 1
+    return {key: found.get(key, 1) for key in _LINE_KEYS}
 
 
 def check(project: Project, run_commits: str | None = None) -> Report:
@@ -163,6 +177,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     folder = project.rel(project.config.stories_path)  # resolved once, not per file
     digests: dict[Path, bytes] = {}
     memo: dict[tuple[str, ...], str] = {}
+    path_problems: dict[str, str | None] = {}  # test path -> its problem: thousands of stories share a few
     config = project.config
     # Everything in the config that a cached finding depends on (a change empties the cache).
     salt = repr((bool(config.validate), config.min_tests, config.id_prefix, config.id_width, folder,
@@ -182,7 +197,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
                 findings.extend(found)
                 continue
             parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
-            _path_rule(project, parsed)  # not cached: it depends on the test paths, not the story file
+            _path_rule(project, parsed, path_problems)  # not cached: it depends on the test paths, not the story file
             _evidence_file_rule(parsed)
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
@@ -240,7 +255,7 @@ def _local(project: Project, path: Path, folder: str) -> dict[str, Any]:
     parsed, outline = read
     stale = _story_rules(project, parsed, outline)
     return {"usable": True, "meta": parsed.meta, "stale": stale,
-            "lines": {**{key: parsed.key_line(key) for key in _LINE_KEYS}, **_commit_lines(parsed.front)},
+            "lines": {**key_lines(parsed.front), **_commit_lines(parsed.front)},
             "findings": [list(vars(f).values()) for f in parsed.findings]}
 
 
@@ -356,9 +371,11 @@ def _degradation_rule(parsed: _Parsed) -> None:
                    severity=WARNING)
 
 
-def _path_rule(project: Project, parsed: _Parsed) -> None:
+def _path_rule(project: Project, parsed: _Parsed, known: dict[str, str | None]) -> None:
     for test in parsed.meta.get("tests") or []:
-        problem = evidence.path_problem(project.root, str(test))
+        if str(test) not in known:
+            known[str(test)] = evidence.path_problem(project.root, str(test))
+        problem = known[str(test)]
         if problem:
             parsed.add("SK107", f"test path '{test}' {problem}; list the story's tests as paths inside the "
                        "project (storykit reads no other file)", key="tests")

@@ -144,24 +144,37 @@ class MetaCache:
         A story just written (too fresh to store) rewrites nothing: its stale entry
         stays until its shard is written again, and is a miss meanwhile."""
         fresh = time.time_ns() - RACY_NS
-        new = {name: entry for name, entry in self._misses.items() if entry[1] < fresh and _exact(entry[2])}
+        new: dict[str, list[Any]] = {}
+        encoded: dict[str, str] = {}  # name -> its front matter's JSON, encoded once (checked and written)
+        for name, entry in self._misses.items():
+            if entry[1] < fresh:
+                text = _encoded(entry[2])
+                if text is not None:
+                    new[name], encoded[name] = entry, text
         gone = self._stored.keys() - self._hits.keys() - self._misses.keys()
         dirty = {shard_of(name) for name in new.keys() | gone}
         entries = {**self._hits, **new}
         self._stored, self._hits, self._misses = entries, {}, {}
         if not dirty or not self.enabled:
             return
-        shards: dict[int, dict[str, list[Any]]] = {index: {} for index in dirty}
-        for name in sorted(entries):
-            index = shard_of(name)
-            if index in shards:
-                shards[index][name] = entries[name]
         try:
+            shards: dict[int, list[str]] = {index: [] for index in dirty}
+            for name in sorted(entries):
+                index = shard_of(name)
+                if index in shards:
+                    size, mtime, meta = entries[name]
+                    text = encoded.get(name)
+                    if text is None:  # a hit, read from JSON: exact
+                        text = json.dumps(meta, ensure_ascii=False, separators=_COMPACT)
+                    shards[index].append(f"{json.dumps(name, ensure_ascii=False)}:[{int(size)},{int(mtime)},{text}]")
+            head = json.dumps({"format": FORMAT, "storykit": __version__, "folder": self.folder, "salt": self.salt},
+                              ensure_ascii=False, separators=_COMPACT)
             for index, part in shards.items():
-                data = {"format": FORMAT, "storykit": __version__, "folder": self.folder, "salt": self.salt,
-                        "entries": part}
-                self._write(self.path(index), json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogateescape"))
-        except (OSError, ValueError):
+                # The document json.loads reads as {..., "entries": {name: [size, mtime, meta]}},
+                # built from entries encoded once each.
+                data = f"{head[:-1]},\"entries\":{{{','.join(part)}}}}}"
+                self._write(self.path(index), data.encode("utf-8", "surrogateescape"))
+        except (OSError, ValueError, TypeError):
             pass  # read-only checkout, full disk, a name the locale cannot encode: simply no cache
 
     def _write(self, path: Path, data: bytes) -> None:
@@ -184,12 +197,16 @@ def _write_file(state_dir: Path, path: Path, data: bytes) -> None:
         raise
 
 
-def _exact(meta: Meta) -> bool:
-    """True when ``meta`` reads back from JSON exactly as it is."""
+_COMPACT = (",", ":")
+
+
+def _encoded(meta: Meta) -> str | None:
+    """``meta`` as compact JSON when it reads back exactly as it is, else None."""
     try:
-        return json.loads(json.dumps(meta)) == meta
-    except (TypeError, ValueError):  # a date, a set, a NaN...
-        return False
+        text = json.dumps(meta, ensure_ascii=False, separators=_COMPACT)
+        return text if json.loads(text) == meta else None
+    except (TypeError, ValueError, RecursionError):  # a date, a set, a NaN...
+        return None
 
 
 class ResultCache:

@@ -11,7 +11,8 @@ scalars, tabs, continuation lines, and every plain scalar that YAML could read a
 something other than text, a plain integer or decimal, ``true``/``false``/``null``
 (dates, ``yes``/``on``, octal, hex, ``1_000``, ``.inf``...).  The caller then parses
 the text with PyYAML: the result is always PyYAML's (tests/story/test_frontmatter_props.py
-proves it with hypothesis).  It imports nothing beyond ``re``.
+proves it with hypothesis).  It imports nothing beyond ``re``, but PyYAML's resolvers for
+the rare plain scalar that looks like a number or a date and is text ("3.0.1", "0:30").
 """
 
 from __future__ import annotations
@@ -116,10 +117,25 @@ def _resolve(text: str) -> Any:
             return int(text)
         if _FLOAT.match(text):
             return float(text)
+        if _text_to_pyyaml(text):  # "3.0.1", "0:30", "2026-11-29 launch": numberish, yet text
+            return text
         raise _Unsure
     if first in "<=":  # merge and value keys
         raise _Unsure
     return text
+
+
+def _text_to_pyyaml(text: str) -> bool:
+    """Whether PyYAML's SafeLoader resolves the plain scalar ``text`` to a string: none of
+    its implicit resolvers (int, float, timestamp, bool, null...) matches it.  Asked only
+    of the rare scalar made of digits, dots, colons and dashes that is neither a plain
+    integer nor a decimal, so PyYAML is imported only then (before, such front matter was
+    parsed by PyYAML whole)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # storykit.story.model's loader
+    resolvers = loader.yaml_implicit_resolvers
+    return not any(regexp.match(text) for _, regexp in [*resolvers.get(text[0], []), *resolvers.get(None, [])])
 
 
 def _plain_key(name: str) -> Any:

@@ -70,7 +70,16 @@ def _blocks(text: str) -> tuple[tuple[Heading, ...], frozenset[int], tuple[Fence
 
 def split_lines(text: str) -> list[str]:
     """Lines with their endings kept; ``"".join(split_lines(t)) == t``."""
-    return _LINE.findall(text)
+    if "\r" in text:
+        return _LINE.findall(text)
+    # Only \n ends a line: str.split does it in C, six times faster than the pattern
+    # (``storykit check`` splits every story body after a clone).
+    lines = text.split("\n")
+    last = lines.pop()
+    lines = [line + "\n" for line in lines]
+    if last:
+        lines.append(last)
+    return lines
 
 
 def newline_of(text: str) -> str:

@@ -173,6 +173,10 @@ def _parse_front(source: str, path: Path, first_line: int) -> dict[str, Any]:
 
 def split_front(text: str, path: Path) -> tuple[str, str]:
     """(front matter block with its delimiters, body); raises when there is none."""
+    if "\r" not in text:
+        split = _split_front_lf(text)
+        if split is not None:
+            return split
     # Line by line up to the closing delimiter only: the body is not split into lines.
     lines = _LINE.finditer(text)
     first = next(lines, None)
@@ -190,6 +194,31 @@ def split_front(text: str, path: Path) -> tuple[str, str]:
         f"{path}:1: the front matter is never closed",
         hint="add a '---' line after its last key",
     )
+
+
+_OPENING = re.compile(r"---[ \t]*\n")
+
+
+def _split_front_lf(text: str) -> tuple[str, str] | None:
+    """``split_front`` of a text whose lines all end in \\n, found with ``str.find``
+    instead of a pattern per line (``check`` splits every story after a clone); None
+    for anything ``split_front`` refuses or that is not plainly valid, left to it."""
+    newline = text.find("\n")
+    if newline < 0 or not _OPENING.match(text[:newline + 1]):
+        return None
+    first_end = at = newline + 1
+    while True:
+        found = [i for i in (text.find("\n---", at - 1), text.find("\n...", at - 1)) if i >= 0]
+        if not found:
+            return None  # never closed: split_front says so
+        start = min(found) + 1
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        if _DELIMITER.match(text[start:end]):
+            if start > first_end and start > MAX_FRONT:
+                return None  # too large: split_front says so
+            return text[:end], text[end:]
+        at = start + 1
 
 
 def parse_raw(text: str, path: Path) -> tuple[dict[str, Any], str, str]:
@@ -291,6 +320,8 @@ def _closing(data: bytes, start: int) -> int | None:
 def one_line_problem(text: str) -> bool:
     """True when ``text`` is not one line of printable text: a line break (any that
     ``str.splitlines`` knows) would let a title forge a ``**Status:**`` line."""
+    if text.isprintable():  # no character of category C or Z but the space: the common case, in C
+        return False
     import unicodedata
 
     return any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in text)

@@ -11,14 +11,13 @@ HTML comment blocks, and ATX headings outside them.  The queries are Document's 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable
-from itertools import accumulate
 
 from storykit.story.markdown import _CHECKBOX as CHECKBOX
 from storykit.story.markdown import Checkbox, Document, Heading, split_lines
 
-_CANDIDATE = re.compile(r"^[ \t]*[`~#<]", re.M)
+_OPENERS = frozenset("`~#<")
+_INDENT = frozenset(" \t")
 _FENCE_OPEN = re.compile(r"^[ \t]*(?:(`{3,})[^`]*|(~{3,}).*)$")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
@@ -44,9 +43,11 @@ class Outline:
         if "\r" in text.replace("\r\n", ""):
             candidates: Iterable[int] = range(len(self.lines))  # old Mac line ends: look at every line
         else:
-            # Only lines starting with ` ~ # or < can open or close anything: find them in C.
-            starts = list(accumulate(map(len, self.lines), initial=0))
-            candidates = (bisect_right(starts, m.start()) - 1 for m in _CANDIDATE.finditer(text))
+            # Only lines starting with ` ~ # or < (after spaces and tabs) can open or close
+            # anything; a look at each line's first character is cheaper than a multi-line
+            # pattern, which tries every position of the text.
+            candidates = [index for index, line in enumerate(self.lines)
+                          if line[:1] in _OPENERS or line[:1] in _INDENT and line.lstrip(" \t")[:1] in _OPENERS]
         self._scan(candidates)
 
     def _scan(self, candidates: Iterable[int]) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Project, copy_of, prepared
 
@@ -352,3 +354,23 @@ def test_github_annotation_escaping() -> None:
     finding = Finding("stories/a,b:c.md", 3, "SK101", "error", "100% broken\nsecond line")
     assert finding.github() == "::error file=stories/a%2Cb%3Ac.md,line=3,title=SK101::100%25 broken%0Asecond line"
     assert finding.text() == "stories/a,b:c.md:3: SK101 100% broken second line"
+
+
+FRONT_LINES = st.lists(st.sampled_from(["---", "id: STORY-001", "id : x", "id\u00a0: x", "idx: 1", "id", " id: 2",
+                                        "status: red", "status:", "dependencies: []", "dependencies :", "deps: x",
+                                        "duplicate_of: STORY-002", "  status: nested", "", "s", "d: 1", "i:"]),
+                       max_size=14)
+
+
+@given(FRONT_LINES)
+@settings(max_examples=300)
+def test_the_key_lines_of_one_pass_are_key_line_s(front: list[str]) -> None:
+    """check keeps the line of each key its later findings point at, found in one pass
+    over the front matter: the first line that is the key, whitespace and a colon, or 1."""
+    import re
+
+    from storykit.actions.check import key_lines
+
+    keys = ("id", "dependencies", "status", "duplicate_of")
+    expected = {key: next((i + 1 for i, line in enumerate(front) if re.match(rf"{key}\s*:", line)), 1) for key in keys}
+    assert key_lines(front) == expected

@@ -237,3 +237,30 @@ def test_a_broken_story_is_reported_not_cached(stories: Project) -> None:
     result = stories.run("list")
     assert result.exit_code == 0  # one bad story is one finding, never an outage (issue 10)
     assert "unreadable" in result.stdout and "unknown status 'bogus'" in result.stderr
+
+
+def test_a_shard_is_compact_json_with_each_entry_written_once(project: Project) -> None:
+    """The cache a cold `check` or `list` writes at 10,000 stories is tens of MB: each
+    shard is the compact JSON of its content (no separator spaces, entries sorted by
+    file name), the same bytes on every run, built from entries encoded once each;
+    a title in any script is kept as it is, not escaped."""
+    for title in ("Add tags", "Ajouter les étiquettes ✅", 'Quote "this" \\ back'):
+        assert project.new(title=title).exit_code == 0
+    for path in (project.root / "stories").glob("*.md"):
+        age(path)
+    assert project.sk("list").exit_code == 0
+    assert project.sk("check").exit_code in (0, 1)
+    files = sorted((project.root / ".storykit" / "cache").glob("*-[0-9][0-9].json"))
+    assert {path.name.split("-")[0] for path in files} == {"front", "check"}
+    for path in files:
+        data = path.read_bytes()
+        loaded = json.loads(data)
+        assert list(loaded) == ["format", "storykit", "folder", "salt", "entries"]
+        assert list(loaded["entries"]) == sorted(loaded["entries"])
+        assert data == json.dumps(loaded, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), path.name
+    assert "Ajouter les étiquettes ✅" in {e["title"] for e in entries_of(project)}
+
+
+def entries_of(project: Project) -> list[dict]:  # type: ignore[type-arg]
+    return [entry[2] for path in shard_files(project)
+            for entry in json.loads(path.read_text(encoding="utf-8"))["entries"].values()]

@@ -8,6 +8,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -89,6 +91,48 @@ def test_a_cold_check_reports_what_a_warm_check_reports(many: Project) -> None:
     assert [line for line in cold.stdout.splitlines() if "STORY-500-" in line] == [
         "stories/STORY-500-story-number-500.md:5: SK101 malformed YAML front matter (did not find expected ',' or "
         "']'); fix the YAML between the two '---' lines"]
+
+
+def _one_core() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # storykit then reads serially
+
+
+def _serial(project: Project, *args: str) -> tuple[int, str]:
+    shutil.rmtree(project.root / ".storykit" / "cache", ignore_errors=True)
+    proc = subprocess.run([sys.executable, "-m", "storykit", *args], cwd=project.root, capture_output=True,
+                          text=True, preexec_fn=_one_core, timeout=300)
+    return proc.returncode, proc.stdout
+
+
+def test_a_cold_check_finds_what_a_warm_and_a_serial_check_find_in_every_format(many: Project) -> None:
+    """Findings of every kind, located to the line: read on every core with no cache,
+    from the cache, and on one core with no cache, the output is the same bytes."""
+    folder = many.root / "stories"
+    edits = {
+        150: ("status: ", "status: [", 1),  # SK101 at its line
+        151: ("## Acceptance Criteria", "## Criteria", 1),  # SK201
+        152: ("**Status:**", "**State:**", 1),  # SK202
+        153: ("dependencies: []", "dependencies:\n- STORY-9999", 1),  # SK401, located to the key's line
+        154: ("id: STORY-154", "id: STORY-155", 1),  # SK301 and SK302
+    }
+    for number, (old, new, count) in edits.items():
+        path = next(folder.glob(f"STORY-{number}-*.md"))
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (number, old)
+        path.write_text(text.replace(old, new, count), encoding="utf-8")
+        os.utime(path, ns=(AN_HOUR_AGO, AN_HOUR_AGO))
+    for args in (("check",), ("check", "--json"), ("check", "--format", "github")):
+        cold = _cold(many, *args)
+        warm = many.sk(*args)
+        serial = _serial(many, *args)
+        assert cold.exit_code == warm.exit_code == serial[0] == 1
+        assert cold.stdout == warm.stdout == serial[1]
+    lines = cold.stdout.splitlines()  # the github format's annotations
+    for code in ("SK101", "SK201", "SK202", "SK301", "SK302", "SK401", "SK501"):
+        assert any(f"title={code}::" in line for line in lines), code
+    lines = many.sk("check").stdout.splitlines()
+    dep = [line for line in lines if "SK401" in line and "STORY-153-" in line]
+    assert len(dep) == 1 and dep[0].startswith("stories/STORY-153-story-number-153.md:10: SK401 ")
 
 
 def test_each_bad_story_is_named_as_a_serial_read_names_it(many: Project) -> None:

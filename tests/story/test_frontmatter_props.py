@@ -298,3 +298,49 @@ def test_load_meta_refuses_as_before(tmp_path: Path, text: str, message: str) ->
     with pytest.raises(StorykitError) as caught:
         load_meta(path)
     assert str(caught.value.args[0]).startswith(message.format(path=path))
+
+
+# -- storykit's usual front matter takes the fast path ------------------------------------
+# Once found by a random run and lost in shrinking: plain text made of digits, dots,
+# colons and dashes that YAML 1.1 reads as text ("3.0.1", "0:30", a title starting with a
+# date) was left to PyYAML although storykit writes it plain and PyYAML reads it back as
+# the same text.
+
+USUAL_TEXTS = [
+    "Add tags", "Ajouter les étiquettes", "日本語のタイトル", "Café: the ‘best’ “quotes”", "emoji ✅ done", "🚀 launch",
+    "Fix: login", "Fix:login", "a: b", "Fix #12", "#12 fix", "C#", "It's done", '"Quoted" title', "'single'",
+    " leading", "trailing ", "  both  ", "42", "007", "1.5", "-1", "+1", ".5", "1e3", "0x1F", "1_000", "3.0.1",
+    "10.4.2", "0:30", "12:30", "1:2:3", "2026-11-29", "2026-11-29 launch", "2026-11-29T10:00:00Z", "2026-1-2 3:04:05",
+    "Q1 2026", "v1.2", "1-2 hours", "30 min", "~2h", "yes", "No", "on", "null", "~", "-", "- item", "? what", "[draft]",
+    "{x}", "a, b", "50%", "@user", "`code`", "*bold*", "&amp", "!important", "N/A", "a\u00a0b", "a – b", "—dash",
+    "what?", "x" * 900, "word " * 180,
+]
+
+
+@pytest.mark.parametrize("text", USUAL_TEXTS)
+def test_storykit_s_usual_front_matter_takes_the_fast_path(text: str) -> None:
+    meta = {"id": "STORY-001", "title": text, "status": "red", "template": "feature", "created": "2026-11-29",
+            "track": text, "agent": text, "estimate": text, "labels": [text], "dependencies": [], "tests": [],
+            "min_tests": 2, "overrides": [], "custom_key": text}
+    body = body_of(meta)
+    fast = fast_load(body)
+    assert fast is not None, body
+    assert typed(fast) == typed(pyyaml(body)) == typed(meta)
+
+
+NUMBERISH = st.one_of(st.from_regex(r"[-+.0-9][0-9.:_eE+-]{0,12}", fullmatch=True),
+                      st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][ -~]{0,14})?", fullmatch=True))
+
+
+@SETTINGS
+@given(NUMBERISH)
+def test_numberish_text_is_read_as_pyyaml_reads_it_and_fast_when_written_by_storykit(text: str) -> None:
+    """Written by storykit, text that only looks like a number or a date is read fast and
+    as the same text; written plain by hand, it is read as PyYAML reads it or left to it."""
+    body = body_of({"id": "STORY-001", "title": text, "status": "red", "template": "feature",
+                    "created": "2026-11-29", "estimate": text})
+    fast = fast_load(body)
+    assert fast is not None, body
+    assert typed(fast) == typed(pyyaml(body))
+    assert fast["title"] == text
+    _agrees(f"title: {text}\n")

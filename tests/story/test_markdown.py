@@ -3,6 +3,8 @@ fields, checkboxes, fences, line splicing that keeps every byte and line ending.
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,3 +84,16 @@ def test_documents_of_one_text_share_the_parse_not_the_lists() -> None:
     assert first.headings == second.headings and first.headings is not second.headings
     first.headings.clear()
     assert markdown.Document(text).headings == second.headings
+
+
+LINE_TEXT = st.lists(st.sampled_from(["a", " ", "\t", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "é", "✅",
+                                      "#", "-"]), max_size=60).map("".join)
+
+
+@given(LINE_TEXT)
+@settings(max_examples=300)
+def test_split_lines_is_the_line_pattern_of_markdown_it(text: str) -> None:
+    """The fast split (text without CR) and the pattern agree on every text: lines end
+    only at \\r\\n, \\r or \\n, never at the other breaks str.splitlines knows."""
+    assert split_lines(text) == re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
+    assert "".join(split_lines(text)) == text

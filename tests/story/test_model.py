@@ -95,3 +95,54 @@ def test_an_unknown_key_is_only_a_warning() -> None:
             "min_test": 3}
     assert story.validate_meta(meta, Path("s.md")) == [
         "s.md: unknown key 'min_test' in front matter (did you mean 'min_tests'?)"]
+
+
+def _split_front_line_by_line(text: str) -> tuple[str, str] | str:
+    """split_front's rule, written out: the first line is ---, the front matter ends at
+    the first later line that is --- or ..., no line of it ends past MAX_FRONT."""
+    lines = re.finditer(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
+    first = next(lines, None)
+    if first is None or not re.match(r"^---[ \t]*(?:\r\n|\r|\n)?\Z", first.group(0)):
+        return "no YAML front matter"
+    for line in lines:
+        if re.match(r"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?\Z", line.group(0)):
+            return text[:line.end()], text[line.end():]
+        if line.end() > story.MAX_FRONT:
+            return "larger than"
+    return "never closed"
+
+
+FRONT_PIECES = ["---", "...", "\n", "---\n", "...\n", "--- \n", "---\t\n", "----\n", "...x\n", " ---\n", "x: 1\n",
+                "\n---", "\n...", "-", ".", " ", "a", "\r\n", "\r"]
+
+
+@given(st.lists(st.sampled_from(FRONT_PIECES), max_size=16))
+@settings(max_examples=400)
+def test_split_front_finds_the_delimiters_as_the_line_by_line_rule(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected = _split_front_line_by_line(text)
+    try:
+        assert story.split_front(text, Path("s.md")) == expected
+    except StorykitError as exc:
+        assert isinstance(expected, str) and expected in str(exc), (text, expected, str(exc))
+
+
+@pytest.mark.parametrize("text", ["---\n" + "k: v\n" * 60_000 + "---\nbody", "---" + " " * 300_000 + "\n---\nbody",
+                                  "---\n" + "k: v\n" * 60_000])
+def test_split_front_at_the_size_limit_as_the_line_by_line_rule(text: str) -> None:
+    expected = _split_front_line_by_line(text)
+    try:
+        assert story.split_front(text, Path("s.md")) == expected
+    except StorykitError as exc:
+        assert isinstance(expected, str) and expected in str(exc)
+
+
+def test_one_line_problem_is_the_category_rule_for_every_character() -> None:
+    """The fast printable test never changes the answer: every code point, alone in a title."""
+    import sys
+    import unicodedata
+
+    breaking = ("Cc", "Cs", "Zl", "Zp")
+    wrong = [cp for cp in range(sys.maxunicode + 1)
+             if story.one_line_problem(f"Title {chr(cp)}") != (unicodedata.category(chr(cp)) in breaking)]
+    assert wrong == []
