@@ -43,6 +43,8 @@ RSS_DRIVER = (
     "    out.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
     "sys.exit(code)\n"
 )
+# The allocator's caches (storykit.project.allocation), removed for the "no allocator cache" rows.
+ALLOCATOR_CACHES = ("history-ids.json", "story-ids.json")
 # next_id alone, in the process, after the entries are read (as `new` has them).
 NEXT_ID = (
     "import time\nfrom storykit.actions.new import next_id\nfrom storykit.project import config\n"
@@ -128,6 +130,10 @@ class Row:
 
 def ratio_at_most(limit: float) -> Callable[[Row], bool]:
     return lambda row: row.ratio() <= limit
+
+
+def seconds_at_most(limit: float) -> Callable[[Row], bool]:
+    return lambda row: statistics.median(row.ours) <= limit
 
 
 def tax_at_most(factor: float, seconds: float) -> Callable[[Row], bool]:
@@ -250,26 +256,59 @@ class Bench:
 
     def branches(self, project: Path, layout: str, count: int = 500, target: bool = True,
                  whole_target: bool = False) -> None:
-        """New-id allocation with ``count`` branches: next_id in the process, then `new --dry-run`."""
+        """New-id allocation with ``count`` branches: next_id in the process, then `new --dry-run`,
+        each with no allocator cache (the first `new` after a clone), with it (any later one),
+        and after one more branch (the refs moved: only the new commit is walked)."""
         root = self.workdir / f"branches-{layout}-{project.name}"
         shutil.copytree(project, root, symlinks=True)
         first = len(list((root / "stories").glob("*.md"))) + 1
         build.add_branches(root, count, self.env, first, layout)
-        times, ids = [], set()
-        for _ in range(3 if self.quick else 7):
+        repeats = 3 if self.quick else 5
+        ids: set[str] = set()
+
+        def forget() -> None:  # the allocator's caches only; the front-matter cache stays
+            for name in ALLOCATOR_CACHES:
+                (root / ".storykit" / "cache" / name).unlink(missing_ok=True)
+
+        def allocation(cold: bool) -> float:
+            if cold:
+                forget()
             allocated, seconds = build.run([self.python, "-c", NEXT_ID], root, self.env).split()
             ids.add(allocated)
-            times.append(float(seconds))
+            return float(seconds)
+
+        dry_run = [self.storykit, "new", "feature", "--title", "Bench", "--tests", build.TESTS, "--dry-run"]
+
+        def whole(cold: bool) -> float:
+            if cold:
+                forget()
+            return self.time(dry_run, root)
+
+        cold_ids, warm_ids, cold_new, warm_new = self.side_by_side(
+            repeats, lambda: allocation(True), lambda: allocation(False), lambda: whole(True), lambda: whole(False))
+        added = 0
+
+        def after_branch() -> float:
+            nonlocal added
+            build.add_branches(root, 1, self.env, first + count + added, "loose")
+            added += 1
+            return self.time(dry_run, root)
+
+        moved = [after_branch() for _ in range(repeats)]
         stories = f"{first - 1:,} stories"
         note = f"allocated {', '.join(sorted(ids))}; the branches hold up to {build.story_id(first + count - 1)}"
-        self.rows.append(Row(f"new-id allocation, {count} branches ({layout} objects), {stories}", "—", [], times,
-                             "s", "≤ 0.5 s" if target else "(information)",
-                             (lambda row: statistics.median(row.ours) <= 0.5) if target else None, note))
-        new = [self.time([self.storykit, "new", "feature", "--title", "Bench", "--tests", build.TESTS, "--dry-run"],
-                         root) for _ in range(3 if self.quick else 5)]
-        self.rows.append(Row("`storykit new --dry-run`, same repository (whole command)", "—", [], new, "s",
-                             "≤ 0.5 s" if whole_target else "(information)",
-                             (lambda row: statistics.median(row.ours) <= 0.5) if whole_target else None))
+        limit = seconds_at_most(0.5)
+        what = f"new-id allocation, {count} branches ({layout} objects), {stories}"
+        self.rows.append(Row(f"{what}, no allocator cache", "—", [], cold_ids, "s", "(information)", None, note))
+        self.rows.append(Row(f"{what}, allocator cache", "—", [], warm_ids, "s",
+                             "≤ 0.5 s" if target else "(information)", limit if target else None))
+        self.rows.append(Row("`storykit new --dry-run`, same repository (whole command), no allocator cache", "—",
+                             [], cold_new, "s", "(information)"))
+        self.rows.append(Row("`storykit new --dry-run`, same repository (whole command), allocator cache", "—",
+                             [], warm_new, "s", "≤ 0.5 s" if whole_target else "(information)",
+                             limit if whole_target else None))
+        self.rows.append(Row("`storykit new --dry-run`, same repository, after one more branch each time", "—",
+                             [], moved, "s", "(information)"))
         shutil.rmtree(root)
 
     def test_tax(self, root: Path, seconds: float, repeats: int, target: bool = True) -> None:
@@ -370,8 +409,9 @@ def _stat(values: list[float], unit: str) -> str:
     return f"{median:.{digits}f} {unit} ({min(shown):.{digits}f}–{max(shown):.{digits}f})"
 
 
-def plan(bench: Bench, sizes: list[int]) -> list[tuple[str, Callable[[], object]]]:
-    """The steps of a run, in order, each with what it prints while running."""
+def plan(bench: Bench, sizes: list[int], only: str | None = None) -> list[tuple[str, Callable[[], object]]]:
+    """The steps of a run, in order, each with what it prints while running; with ``only``,
+    the steps whose label holds it, and the projects they need built but not measured."""
     quick, workdir = bench.quick, bench.workdir
     seeds: dict[tuple[str, str], str] = {}
     built: dict[int, Path] = {}
@@ -381,7 +421,8 @@ def plan(bench: Bench, sizes: list[int]) -> list[tuple[str, Callable[[], object]
     def project(size: int) -> None:
         built[size] = workdir / f"stories-{size}"
         build.build_project(built[size], size, seeds, bench.storykit, bench.env)
-        medians[size] = bench.listing(built[size], size)
+        if not only or only in "stories: build, list, tracker, check":
+            medians[size] = bench.listing(built[size], size)
 
     steps: list[tuple[str, Callable[[], object]]] = [
         ("start-up", bench.startup),
@@ -389,7 +430,7 @@ def plan(bench: Bench, sizes: list[int]) -> list[tuple[str, Callable[[], object]
          lambda: seeds.update(build.make_seeds(workdir, bench.storykit, bench.env))),
     ]
     steps += [(f"{size:,} stories: build, list, tracker, check", lambda size=size: project(size)) for size in sizes]
-    steps.append(("growth", lambda: bench.growth(medians)))
+    steps.append(("growth", lambda: bench.growth(medians) if medians else None))
     steps += [(f"500 branches ({layout} objects)", lambda layout=layout: bench.branches(built[near], layout))
               for layout in ("packed", "loose")]
     steps.append(("test tax, 1 s suite", lambda: bench.test_tax(built[near], 1.0, 3 if quick else 7)))
@@ -403,6 +444,9 @@ def plan(bench: Bench, sizes: list[int]) -> list[tuple[str, Callable[[], object]
             steps.append((f"500 branches at {largest:,} stories",
                           lambda: bench.branches(built[largest], "packed", target=False, whole_target=True)))
     steps.append(("memory", lambda: bench.memory(built[near], 20 if quick else 100)))
+    if only:
+        needed = ("seed stories", *(f"{size:,} stories: build" for size in sizes))
+        steps = [(label, step) for label, step in steps if only in label or label.startswith(needed)]
     return steps
 
 
@@ -411,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (CI)")
     parser.add_argument("--sizes", help="comma-separated project sizes (default 1000,10000; quick 100,1000)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
+    parser.add_argument("--only", metavar="TEXT",
+                        help="only the steps whose label holds TEXT, e.g. 'branches' (their projects are built)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([100, 1000] if args.quick else [1000, 10000])
     workdir = Path(tempfile.mkdtemp(prefix="storykit-bench-"))
@@ -418,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     code = 0
     try:
-        for label, step in plan(bench, sizes):
+        for label, step in plan(bench, sizes, args.only):
             print(f"[{time.monotonic() - started:6.1f} s] {label}", file=sys.stderr, flush=True)
             step()
     except (RuntimeError, subprocess.CalledProcessError) as exc:

@@ -4,7 +4,6 @@ every id in the work tree and on every local and remote-tracking branch."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -129,16 +128,19 @@ def test_a_corrupt_id_cache_changes_no_answer(project: Project) -> None:
 
 def test_a_dry_run_reads_no_other_story(project: Project) -> None:
     """`new --dry-run` without --depends or --id takes the ids from its own small cache
-    and never loads every story's front matter (its cache is not even created)."""
+    and, once that is built, never loads every story's front matter (the front-matter
+    cache is not even recreated)."""
     for title in ("One", "Two"):
         assert project.new(title=title).exit_code == 0
-    shutil.rmtree(project.root / ".storykit" / "cache")
     for path in (project.root / "stories").glob("*.md"):
         os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # written long ago: their ids are remembered
+    assert project.new("--dry-run", title="Warm up").exit_code == 0
+    cache = project.root / ".storykit" / "cache"
+    for path in cache.glob("front-matter-*.json"):
+        path.unlink()
     dry = project.new("--dry-run", title="Three")
     assert dry.exit_code == 0 and "id: STORY-003" in dry.stdout
-    names = sorted(p.name for p in (project.root / ".storykit" / "cache").iterdir())
-    assert names == ["history-ids.json", "story-ids.json"]
+    assert sorted(p.name for p in cache.iterdir()) == ["history-ids.json", "story-ids.json"]
     with_dependency = project.new("--dry-run", "--depends", "1", title="Needs one")
     assert "- STORY-001: One - " in with_dependency.stdout  # the dependency's title, read when needed
 
@@ -211,3 +213,18 @@ def test_outside_git_only_the_working_tree_counts(tmp_path: Path) -> None:
     assert git.files_in_all_refs(root, "stories") == []
     assert plain.run("new", "feature", "--title", "One", "--tests", "t.py").stdout.strip() == "stories/STORY-001-one.md"
     assert subprocess.run(["git", "rev-parse"], cwd=root, capture_output=True).returncode != 0
+
+
+def test_other_worktrees_are_listed_only_when_the_clone_has_some(project: Project, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    trace = tmp_path / "git-trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    assert project.new("--dry-run", title="Alone").exit_code == 0
+    assert "git worktree list" not in trace.read_text()
+    other = tmp_path / "agent-b"
+    project.git("worktree", "add", "-q", str(other), "-b", "agent-b")
+    assert Project(other).new(title="Made there").exit_code == 0  # not committed anywhere
+    trace.unlink()
+    dry = project.new("--dry-run", title="Next")
+    assert dry.stderr.strip().endswith("stories/STORY-002-next.md was not written)")
+    assert "git worktree list" in trace.read_text()
