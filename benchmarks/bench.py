@@ -44,6 +44,8 @@ RSS_DRIVER = (
     "    out.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
     "sys.exit(code)\n"
 )
+# The allocator's caches (storykit.project.allocation), removed for the "no allocator cache" rows.
+ALLOCATOR_CACHES = ("history-ids.json", "story-ids.json")
 # next_id alone, in the process, after the entries are read (as `new` has them).
 NEXT_ID = (
     "import time\nfrom storykit.actions.new import next_id\nfrom storykit.project import config\n"
@@ -129,6 +131,10 @@ class Row:
 
 def ratio_at_most(limit: float) -> Callable[[Row], bool]:
     return lambda row: row.ratio() <= limit
+
+
+def seconds_at_most(limit: float) -> Callable[[Row], bool]:
+    return lambda row: statistics.median(row.ours) <= limit
 
 
 def tax_at_most(factor: float, seconds: float) -> Callable[[Row], bool]:
@@ -255,26 +261,59 @@ class Bench:
 
     def branches(self, project: Path, layout: str, count: int = 500, target: bool = True,
                  whole_target: bool = False) -> None:
-        """New-id allocation with ``count`` branches: next_id in the process, then `new --dry-run`."""
+        """New-id allocation with ``count`` branches: next_id in the process, then `new --dry-run`,
+        each with no allocator cache (the first `new` after a clone), with it (any later one),
+        and after one more branch (the refs moved: only the new commit is walked)."""
         root = self.workdir / f"branches-{layout}-{project.name}"
         shutil.copytree(project, root, symlinks=True)
         first = len(list((root / "stories").glob("*.md"))) + 1
         build.add_branches(root, count, self.env, first, layout)
-        times, ids = [], set()
-        for _ in range(3 if self.quick else 7):
+        repeats = 3 if self.quick else 5
+        ids: set[str] = set()
+
+        def forget() -> None:  # the allocator's caches only; the front-matter cache stays
+            for name in ALLOCATOR_CACHES:
+                (root / ".storykit" / "cache" / name).unlink(missing_ok=True)
+
+        def allocation(cold: bool) -> float:
+            if cold:
+                forget()
             allocated, seconds = build.run([self.python, "-c", NEXT_ID], root, self.env).split()
             ids.add(allocated)
-            times.append(float(seconds))
+            return float(seconds)
+
+        dry_run = [self.storykit, "new", "feature", "--title", "Bench", "--tests", build.TESTS, "--dry-run"]
+
+        def whole(cold: bool) -> float:
+            if cold:
+                forget()
+            return self.time(dry_run, root)
+
+        cold_ids, warm_ids, cold_new, warm_new = self.side_by_side(
+            repeats, lambda: allocation(True), lambda: allocation(False), lambda: whole(True), lambda: whole(False))
+        added = 0
+
+        def after_branch() -> float:
+            nonlocal added
+            build.add_branches(root, 1, self.env, first + count + added, "loose")
+            added += 1
+            return self.time(dry_run, root)
+
+        moved = [after_branch() for _ in range(repeats)]
         stories = f"{first - 1:,} stories"
         note = f"allocated {', '.join(sorted(ids))}; the branches hold up to {build.story_id(first + count - 1)}"
-        self.rows.append(Row(f"new-id allocation, {count} branches ({layout} objects), {stories}", "—", [], times,
-                             "s", "≤ 0.5 s" if target else "(information)",
-                             (lambda row: statistics.median(row.ours) <= 0.5) if target else None, note))
-        new = [self.time([self.storykit, "new", "feature", "--title", "Bench", "--tests", build.TESTS, "--dry-run"],
-                         root) for _ in range(3 if self.quick else 5)]
-        self.rows.append(Row("`storykit new --dry-run`, same repository (whole command)", "—", [], new, "s",
-                             "≤ 0.5 s" if whole_target else "(information)",
-                             (lambda row: statistics.median(row.ours) <= 0.5) if whole_target else None))
+        limit = seconds_at_most(0.5)
+        what = f"new-id allocation, {count} branches ({layout} objects), {stories}"
+        self.rows.append(Row(f"{what}, no allocator cache", "—", [], cold_ids, "s", "(information)", None, note))
+        self.rows.append(Row(f"{what}, allocator cache", "—", [], warm_ids, "s",
+                             "≤ 0.5 s" if target else "(information)", limit if target else None))
+        self.rows.append(Row("`storykit new --dry-run`, same repository (whole command), no allocator cache", "—",
+                             [], cold_new, "s", "(information)"))
+        self.rows.append(Row("`storykit new --dry-run`, same repository (whole command), allocator cache", "—",
+                             [], warm_new, "s", "≤ 0.5 s" if whole_target else "(information)",
+                             limit if whole_target else None))
+        self.rows.append(Row("`storykit new --dry-run`, same repository, after one more branch each time", "—",
+                             [], moved, "s", "(information)"))
         shutil.rmtree(root)
 
     def test_tax(self, root: Path, seconds: float, repeats: int, target: bool = True) -> None:
@@ -410,7 +449,7 @@ def plan(bench: Bench, sizes: list[int], only: list[str] | None = None) -> list[
          lambda: seeds.update(build.make_seeds(workdir, bench.storykit, bench.env))),
     ]
     steps += [(f"{size:,} stories: build, list, tracker, check", lambda size=size: project(size)) for size in sizes]
-    steps.append(("growth", lambda: bench.growth(medians)))
+    steps.append(("growth", lambda: bench.growth(medians) if medians else None))
     if bench.cold_only:
         return steps
     steps += [(f"500 branches ({layout} objects)", lambda layout=layout: bench.branches(built[near], layout))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,8 @@ from storykit import git
 from storykit.actions import save
 from storykit.core import fields, ids, workflow
 from storykit.errors import StorykitError
-from storykit.project.store import Project
+from storykit.project import allocation
+from storykit.project.store import Entry, Project
 from storykit.story import evidence, regions
 from storykit.story.model import dump_front, load, one_line_problem
 from storykit.story.templates import get as get_template
@@ -35,25 +36,33 @@ class Created:
     written: bool
 
 
-def next_id(project: Project) -> str:
-    """One above every id in the working tree and on every branch (one git call)."""
-    numbers = [ids.id_number(e.id, project.config.id_prefix) or 0 for e in project.entries()]
-    numbers += [ids.id_number(i, project.config.id_prefix) or 0 for i in project.unreadable_ids()]
-    for rel in git.files_in_all_refs(project.root, project.config.stories_dir):
-        story_id = project.file_id(Path(rel).name)
-        if story_id:
-            numbers.append(ids.id_number(story_id, project.config.id_prefix) or 0)
-    numbers += ids_in_other_worktrees(project)
+def next_id(project: Project, entries: list[Entry] | None = None) -> str:
+    """One above every id in the working tree, in the history of every ref and in the
+    other worktrees of the clone (storykit.project.allocation: only the history and
+    the story files not seen before are read).  ``entries``: every story, when the
+    caller has read them anyway (``project.entries()``)."""
+    where = git.locate(project.root)  # one git call for the two questions below
+    if entries is None:
+        numbers = allocation.work_tree_numbers(project)
+    else:
+        numbers = [ids.id_number(e.id, project.config.id_prefix) or 0 for e in entries]
+        numbers += [ids.id_number(i, project.config.id_prefix) or 0 for i in project.unreadable_ids()]
+    numbers.append(allocation.highest_in_history(project, where))
+    numbers += ids_in_other_worktrees(project, where)
     return ids.format_id(max(numbers, default=0) + 1, project.config.id_prefix, project.config.id_width)
 
 
-def ids_in_other_worktrees(project: Project) -> list[int]:
+def ids_in_other_worktrees(project: Project, where: tuple[Path, Path] | None = None) -> list[int]:
     """The id numbers of the stories in the other worktrees of this clone, committed or
     not: two agents in two worktrees never create the same id (issue 13).  Only file
-    names are read (one ``git worktree list``; none at all outside git)."""
-    top = git.toplevel(project.root)
-    if top is None:
+    names are read (one ``git worktree list``; none at all outside git or in a clone
+    without linked worktrees).  ``where``: ``git.locate`` of the project, if known."""
+    where = where or git.locate(project.root)
+    if where is None:
         return []
+    top, common = where
+    if not (common / "worktrees").is_dir():
+        return []  # no linked worktree: `git worktree list` would name only this one
     try:
         folder = project.config.stories_path.resolve().relative_to(top.resolve())
     except ValueError:
@@ -102,7 +111,10 @@ def new_story(
         for option, value in (("--title", title), ("--track", track), ("--agent", agent), ("--estimate", estimate)):
             check_one_line(option, value)
         info = get_template(template, config.templates_path)
-        entries = {e.id: e for e in project.entries()}
+        # Every story's front matter only when needed: a dry run without --id or --depends
+        # reads none (their ids come from storykit.project.allocation's cache).
+        every = project.entries() if depends or story_id is not None or tx is not None else None
+        entries = {e.id: e for e in every or []}
         dependencies = check_dependencies(project, depends or [], entries)
         if priority is not None:
             priority = fields.priority(priority)
@@ -113,7 +125,7 @@ def new_story(
                 raise StorykitError(f"{story_id} already exists ({project.rel(entries[story_id].path)})",
                                     hint="leave out --id to take the next free id")
         else:
-            story_id = next_id(project)
+            story_id = next_id(project, every)
         if story_id in dependencies:
             raise StorykitError(f"{story_id} cannot depend on itself")
         defaults = info.defaults
@@ -142,7 +154,7 @@ def new_story(
             "blocks_line": regions.blocks_line([]),
             "status_line": workflow.LABELS["not-started"],
             "commit_message": commit_message(config.commit_message, meta),
-            "titles": {**project.titles(), story_id: meta["title"]},
+            "titles": Titles(project, {story_id: meta["title"]}),
             "test_results": evidence.render(meta, {}),
             "completion_fields": regions.completion_fields(meta["created"]),
         }
@@ -166,6 +178,30 @@ def new_story(
                 tx.save(story)
         tx.tracker()
         return Created(story_id, path, text, written=True)
+
+
+class Titles(Mapping[str, str]):
+    """Every story's title by id, for the templates (``titles``), read on first use: the
+    built-in templates look up only the dependencies' titles, and a story without
+    dependencies reads none."""
+
+    def __init__(self, project: Project, extra: dict[str, str]) -> None:
+        self._project, self._extra = project, extra
+        self._titles: dict[str, str] | None = None
+
+    def _all(self) -> dict[str, str]:
+        if self._titles is None:
+            self._titles = {**self._project.titles(), **self._extra}
+        return self._titles
+
+    def __getitem__(self, key: str) -> str:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def check_title(title: str) -> None:

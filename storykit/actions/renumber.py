@@ -81,8 +81,8 @@ def plan(project: Project, old_ref: str, new_ref: str | None = None) -> tuple[Re
     story = load(path)
     old_id = story.id
     entries = project.entries()
-    new_id = project.parse_id(new_ref) if new_ref else next_id(project)
-    free = f"leave NEW out to take the next free id ({next_id(project)})"
+    new_id = project.parse_id(new_ref) if new_ref else next_id(project, entries)
+    free = f"leave NEW out to take the next free id ({next_id(project, entries)})"
     if new_id == old_id:
         raise StorykitError(f"{project.rel(path)} already has the id {old_id}", hint=free)
     taken = [e.path for e in entries if e.id == new_id] + [

@@ -3,6 +3,7 @@ every id in the work tree and on every local and remote-tracking branch."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -71,10 +72,10 @@ def test_deleted_story_id_is_not_reused(project: Project) -> None:
     assert project.new(title="Next").stdout.strip() == "stories/STORY-002-next.md"
 
 
-def test_ids_from_all_refs_take_one_git_call(project: Project, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """One `git log --all` however many branches there are, not one call per ref (seen
-    from git's own trace of the commands it ran)."""
+def test_the_history_is_walked_once_and_then_only_where_branches_moved(project: Project, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """One `git log` however many branches there are, not one call per ref, and none at
+    all while no branch moved (seen from git's own trace of the commands it ran)."""
     for name in ("a", "b", "c"):
         project.git("switch", "-q", "-c", name, "main")
         assert project.new(title=f"Story {name}").exit_code == 0
@@ -88,8 +89,60 @@ def test_ids_from_all_refs_take_one_git_call(project: Project, tmp_path: Path,
     assert result.stdout.strip() == "stories/STORY-004-after-three.md"
     commands = [line.split("trace: built-in: ", 1)[1] for line in trace.read_text().splitlines()
                 if "trace: built-in: git " in line]
-    logs = [command for command in commands if command.startswith("git log")]
-    assert len(logs) == 1 and "--all" in logs[0].split(), commands
+    assert len([command for command in commands if command.startswith("git log")]) == 1, commands
+    trace.unlink()
+    dry = project.new("--dry-run", title="Again")
+    assert dry.stderr.strip().endswith("stories/STORY-005-again.md was not written)")
+    commands = [line.split("trace: built-in: ", 1)[1] for line in trace.read_text().splitlines()
+                if "trace: built-in: git " in line]
+    assert not [command for command in commands if command.startswith("git log")], commands
+
+
+def test_a_story_added_and_removed_on_a_merged_branch_keeps_its_id(project: Project) -> None:
+    """The side of a merge is walked even where the merge's stories equal the other
+    side's (the branch's story was deleted before the merge, the branch then deleted)."""
+    project.git("switch", "-q", "-c", "feature")
+    assert project.new(title="Tried").exit_code == 0
+    commit_all(project, "story 1")
+    project.git("rm", "-q", "stories/STORY-001-tried.md")
+    commit_all(project, "dropped")
+    project.git("switch", "-q", "main")
+    project.write("README.md", "# main moved on\n")
+    commit_all(project, "readme")
+    project.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+    project.git("branch", "-q", "-D", "feature")
+    assert project.new("--dry-run", title="Next").stderr.strip().endswith(
+        "stories/STORY-002-next.md was not written)")
+
+
+def test_a_corrupt_id_cache_changes_no_answer(project: Project) -> None:
+    project.git("switch", "-q", "-c", "feature")
+    assert project.new("--id", "41", title="Far").exit_code == 0
+    commit_all(project, "story 41")
+    project.git("switch", "-q", "main")
+    assert project.new("--dry-run", title="First").stderr.strip().endswith("STORY-042-first.md was not written)")
+    for cache in (project.root / ".storykit" / "cache").glob("*ids*.json"):
+        cache.write_bytes(b"\x00not json")
+    assert project.new("--dry-run", title="Again").stderr.strip().endswith("STORY-042-again.md was not written)")
+
+
+def test_a_dry_run_reads_no_other_story(project: Project) -> None:
+    """`new --dry-run` without --depends or --id takes the ids from its own small cache
+    and, once that is built, never loads every story's front matter (the front-matter
+    cache is not even recreated)."""
+    for title in ("One", "Two"):
+        assert project.new(title=title).exit_code == 0
+    for path in (project.root / "stories").glob("*.md"):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # written long ago: their ids are remembered
+    assert project.new("--dry-run", title="Warm up").exit_code == 0
+    cache = project.root / ".storykit" / "cache"
+    for path in cache.glob("front-matter-*.json"):
+        path.unlink()
+    dry = project.new("--dry-run", title="Three")
+    assert dry.exit_code == 0 and "id: STORY-003" in dry.stdout
+    assert sorted(p.name for p in cache.iterdir()) == ["history-ids.json", "story-ids.json"]
+    with_dependency = project.new("--dry-run", "--depends", "1", title="Needs one")
+    assert "- STORY-001: One - " in with_dependency.stdout  # the dependency's title, read when needed
 
 
 def test_fresh_clone_of_a_new_project_can_create_a_story(project: Project, tmp_path: Path) -> None:
@@ -160,3 +213,18 @@ def test_outside_git_only_the_working_tree_counts(tmp_path: Path) -> None:
     assert git.files_in_all_refs(root, "stories") == []
     assert plain.run("new", "feature", "--title", "One", "--tests", "t.py").stdout.strip() == "stories/STORY-001-one.md"
     assert subprocess.run(["git", "rev-parse"], cwd=root, capture_output=True).returncode != 0
+
+
+def test_other_worktrees_are_listed_only_when_the_clone_has_some(project: Project, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    trace = tmp_path / "git-trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    assert project.new("--dry-run", title="Alone").exit_code == 0
+    assert "git worktree list" not in trace.read_text()
+    other = tmp_path / "agent-b"
+    project.git("worktree", "add", "-q", str(other), "-b", "agent-b")
+    assert Project(other).new(title="Made there").exit_code == 0  # not committed anywhere
+    trace.unlink()
+    dry = project.new("--dry-run", title="Next")
+    assert dry.stderr.strip().endswith("stories/STORY-002-next.md was not written)")
+    assert "git worktree list" in trace.read_text()
