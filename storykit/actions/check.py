@@ -60,6 +60,7 @@ CODES = {
     "SK602": "the evidence file's per-test records do not match the digests in the front matter (or it is missing)",
     "SK603": "tests edited after red: the story's test files changed between the red and the green run (warning)",
     "SK604": "a benchmark measured worse after the implementation than before, beyond the margin (warning)",
+    "SK605": "the measurements region does not say what the recorded benchmarks measured (edited by hand)",
     "SK701": "template placeholders left in a done story (warning)",
     "SK702": "unticked items left in a done story (warning)",
     "SK801": "the tracker is not what 'storykit tracker' would write",
@@ -322,6 +323,7 @@ def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
         return False  # the status itself is wrong: staleness and done-story rules would only add noise
     _tests_edited_rule(parsed)
     _degradation_rule(parsed)
+    _region_rule(parsed, outline)
     if parsed.meta.get("status") == "done":
         _done_body_rules(parsed, outline)
     return True
@@ -369,6 +371,17 @@ def _degradation_rule(parsed: _Parsed) -> None:
         parsed.add("SK604", f"{found.name} got {round(-(found.change or 0))}% worse between the red and the green "
                    f"run (beyond the {found.margin:g}% margin): {measure.values(found)}", key="runs",
                    severity=WARNING)
+
+
+def _region_rule(parsed: _Parsed, outline: Outline) -> None:
+    """The before/after table is storykit's: what it says must be what the runs recorded."""
+    from storykit.story import measurements
+
+    line = measurements.region_problem(outline.lines, parsed.meta)
+    if line is not None:
+        parsed.add("SK605", "the measurements region does not say what the recorded benchmarks measured (edited by "
+                   "hand?); storykit writes it from the runs: restore it from git, or run 'storykit run-tests "
+                   f"{parsed.id}' to measure again", line=parsed.body_line(line))
 
 
 def _path_rule(project: Project, parsed: _Parsed, known: dict[str, str | None]) -> None:

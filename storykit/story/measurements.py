@@ -119,6 +119,21 @@ def update(body: str, meta: dict[str, Any]) -> str:
     return tick(fill(body, meta), meta)
 
 
+def region_problem(body_lines: list[str], meta: dict[str, Any]) -> int | None:
+    """The line (index into ``body_lines``) of a measurements region that does not say
+    what storykit renders from the recorded runs (edited by hand), or None.  A story
+    with no run yet keeps its template text; a broken region is refused by every run."""
+    runs = meta.get("runs")
+    if not isinstance(runs, dict) or not runs:
+        return None
+    marks = [i for i, line in enumerate(body_lines) if line.strip() in (START, END)]
+    if len(marks) != 2 or body_lines[marks[0]].strip() != START:
+        return None
+    start, end = marks
+    found = "".join(body_lines[start + 1:end]).replace("\r\n", "\n").replace("\r", "\n")
+    return None if found == "\n" + "\n".join(lines(meta)) + "\n\n" else start
+
+
 def results_part(meta: dict[str, Any]) -> list[str]:
     """Test Results' part for a story without the region: the same lines, when any
     benchmark was recorded."""
