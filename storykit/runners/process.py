@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -144,11 +146,26 @@ def _stop(process: subprocess.Popen[bytes], first: int = signal.SIGTERM, grace: 
     process.wait()
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    with contextlib.suppress(Exception):
+@cache
+def _death_signal() -> Callable[[], None] | None:
+    """What the child runs between fork and exec so it dies with storykit (Linux's
+    PR_SET_PDEATHSIG), resolved here, in the parent: the child must import nothing,
+    because a thread of the parent holding an import lock at the fork (run-tests
+    checks the story beside the tests) would leave the child waiting for it forever."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+    def die_with_parent() -> None:
+        with contextlib.suppress(Exception):
+            prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    return die_with_parent
 
 
 def execute(
@@ -171,7 +188,7 @@ def execute(
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+            preexec_fn=_death_signal(),  # noqa: PLW1509
         )
     except OSError as exc:
         if log:
