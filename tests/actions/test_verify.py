@@ -165,3 +165,27 @@ def test_the_worktree_is_removed_when_the_replay_fails(project: Project) -> None
     assert not checkout.exists() and not checkout.parent.exists()
     assert project.git("worktree", "list", "--porcelain").count("worktree ") == 1
     assert not any((project.root / ".git" / "worktrees").glob("*"))
+
+
+MORE_TESTS = "from calc import add\n\n\ndef test_add_negative():\n    assert add(-1, -2) == -3\n"
+
+
+def test_verify_replays_the_tests_the_story_listed_at_each_commit(project: Project) -> None:
+    """A test file added to the story after its red commit did not exist there: the red
+    commit replays the tests the story listed then, the completion commit all of them."""
+    assert project.new(tests="tests/test_calc.py").exit_code == 0
+    project.write("tests/test_calc.py", CALC_TESTS)
+    project.write("calc.py", STUB)
+    project.git("add", "calc.py")
+    red = project.run("run-tests", "1", "--commit")
+    assert red.exit_code == 0, red.output
+    red_sha = head(project)
+    added = project.run("set", "1", "tests=tests/test_calc.py,tests/test_more.py")
+    assert added.exit_code == 0, added.output
+    project.write("tests/test_more.py", MORE_TESTS)
+    project.git("add", "tests/test_more.py")
+    finish(project)
+    result = project.sk("verify", "STORY-001")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:2] == [f"red   {red_sha[:10]}  2 of 2 tests fail",
+                                              f"done  {head(project)[:10]}  3 of 3 tests pass"]
