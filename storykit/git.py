@@ -594,15 +594,30 @@ def worktree(root: Path, sha: str) -> Iterator[Path]:
     # so that replays running side by side (verify --all) never share one.
     path = holder / holder.name
     try:
-        _git(top, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--quiet", str(path), sha)
+        with _worktree_lock(top):
+            _git(top, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--quiet", str(path), sha)
         yield path
     finally:
         try:
-            _git(top, "worktree", "remove", "--force", str(path))
+            with _worktree_lock(top):
+                _git(top, "worktree", "remove", "--force", str(path))
         except GitError:  # only then: a prune beside another replay's 'add' breaks it
             shutil.rmtree(holder, ignore_errors=True)
-            _git(top, "worktree", "prune", check=False)
+            with _worktree_lock(top):
+                _git(top, "worktree", "prune", check=False)
         shutil.rmtree(holder, ignore_errors=True)
+
+
+@contextmanager
+def _worktree_lock(top: Path) -> Iterator[None]:
+    """One ``git worktree add`` or ``remove`` of this clone at a time: git reads every
+    worktree's admin folder while it adds one, and fails on another's half-written one
+    ("failed to read .git/worktrees/.../commondir") when replays run side by side."""
+    from filelock import FileLock
+
+    where = common_dir(top) or top / ".git"
+    with FileLock(str(where / "storykit-worktree.lock")):
+        yield
 
 
 # -- the save transaction's undo: HEAD and the index as they were ------------------------
