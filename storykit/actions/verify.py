@@ -11,6 +11,7 @@ logs go to .storykit/logs as ``ID-verify-PHASE.log``.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from storykit.actions import history
 from storykit.runners import pytest_run, runner
 from storykit.core import workflow
 from storykit.core.settings import RunSettings, resolve
-from storykit.errors import GitError
+from storykit.errors import GitError, StorykitError
 from storykit.project.store import Project
 from storykit.story import evidence, records, unreplayable
 from storykit.story.model import Story, load
@@ -191,12 +192,14 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
             echo: BinaryIO | None, vouch: Callable[[Path], str | None] | None = None) -> Replay:
     from storykit.actions.run_tests import _test_args  # the same tests and command as run-tests
 
-    command, tests, marker = _test_args(project, story)
     top = git.toplevel(project.root)
     assert top is not None
     subdir = project.root.resolve().relative_to(top.resolve())
     with git.worktree(project.root, sha) as checkout:
         cwd = checkout / subdir
+        # The tests (and command) the story listed at that commit: a test file added to
+        # the story later did not exist there.
+        command, tests, marker = _test_args(project, _as_at(story, cwd / project.rel(story.path)))
         refused = vouch(cwd) if vouch is not None else None
         if refused:
             return Replay(phase, sha, f"not replayed: {refused}")
@@ -230,6 +233,22 @@ def _replay(project: Project, story: Story, phase: str, sha: str, timeout: float
     else:
         summary = f"the tests did not run properly (exit code {result.exit_code})"
     return Replay(phase, sha, summary, result)
+
+
+def _as_at(story: Story, then: Path) -> Story:
+    """``story`` with the ``tests`` and ``test_command`` its file had at a replayed
+    commit (the file at the same path there); as it is now when it had none."""
+    from storykit.story.model import load_meta
+
+    try:
+        meta = load_meta(then)
+    except (OSError, StorykitError):
+        return story
+    if meta.get("id") != story.id or not meta.get("tests"):
+        return story
+    past = copy.copy(story)
+    past.meta = {**story.meta, "tests": meta.get("tests"), "test_command": meta.get("test_command")}
+    return past
 
 
 def _overlay(where: Path, paths: list[str]) -> Path:
