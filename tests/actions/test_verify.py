@@ -26,15 +26,20 @@ def finish(project: Project) -> None:
     assert done.exit_code == 0, done.output
 
 
-def honest(project: Project) -> tuple[str, str]:
-    """new -> failing tests committed at red -> implementation -> green -> done."""
+def take_red(project: Project) -> str:
+    """new -> failing tests committed at red; the red commit."""
     assert project.new(tests="tests/test_calc.py").exit_code == 0
     project.write("tests/test_calc.py", CALC_TESTS)
     project.write("calc.py", STUB)
     project.git("add", "calc.py")
     red = project.run("run-tests", "1", "--commit")
     assert red.exit_code == 0, red.output
-    red_sha = head(project)
+    return head(project)
+
+
+def honest(project: Project) -> tuple[str, str]:
+    """new -> failing tests committed at red -> implementation -> green -> done."""
+    red_sha = take_red(project)
     finish(project)
     return red_sha, head(project)
 
@@ -173,13 +178,7 @@ MORE_TESTS = "from calc import add\n\n\ndef test_add_negative():\n    assert add
 def test_verify_replays_the_tests_the_story_listed_at_each_commit(project: Project) -> None:
     """A test file added to the story after its red commit did not exist there: the red
     commit replays the tests the story listed then, the completion commit all of them."""
-    assert project.new(tests="tests/test_calc.py").exit_code == 0
-    project.write("tests/test_calc.py", CALC_TESTS)
-    project.write("calc.py", STUB)
-    project.git("add", "calc.py")
-    red = project.run("run-tests", "1", "--commit")
-    assert red.exit_code == 0, red.output
-    red_sha = head(project)
+    red_sha = take_red(project)
     added = project.run("set", "1", "tests=tests/test_calc.py,tests/test_more.py")
     assert added.exit_code == 0, added.output
     project.write("tests/test_more.py", MORE_TESTS)
