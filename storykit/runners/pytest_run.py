@@ -27,6 +27,16 @@ def project_python(search: str | None = None) -> str:
                         hint="activate the project's virtual environment, or set test_command in the config")
 
 
+def environment_root(search: str | None = None) -> Path | None:
+    """The virtual environment the run's ``python`` belongs to (the folder above its
+    ``bin``, holding a ``pyvenv.cfg``), or None for a system Python or none at all."""
+    found = shutil.which("python", path=search) or shutil.which("python3", path=search)
+    if found is None:
+        return None
+    root = Path(found).parent.parent
+    return root if (root / "pyvenv.cfg").is_file() else None
+
+
 def plugin_name(paths: list[str]) -> str:
     """The name storykit's pytest plugin is loaded under for a run whose path starts
     with ``paths``.

@@ -67,7 +67,11 @@ def run(
             environment.update(assignments, STORYKIT_JUNIT=str(junit))
         environment.setdefault("PYTHONIOENCODING", "utf-8")
         result = execute(command, cwd, environment, log_path, timeout, output_lines, echo, abort)
-        result.excerpt = machine_independent(result.excerpt, cwd, {junit: JUNIT_TOKEN, workdir: "<tmp>"})
+        throwaway = {junit: JUNIT_TOKEN, workdir: "<tmp>"}
+        venv = pytest_run.environment_root(environment.get("PATH"))
+        if venv is not None:
+            throwaway[venv] = VENV_TOKEN
+        result.excerpt = machine_independent(result.excerpt, cwd, throwaway)
         if command_template is None:
             pytest_run.read_report(report, result)
             pytest_run.require_pytest(command[0], result)
@@ -81,13 +85,15 @@ def run(
 
 JUNIT_TOKEN = "{junit}"
 PROJECT_TOKEN = "<project>"
+VENV_TOKEN = "<venv>"
 
 
 def machine_independent(text: str, root: Path, throwaway: dict[Path, str]) -> str:
     """``text`` with paths that differ from machine to machine named by stable tokens:
-    each ``throwaway`` path (the run's temporary {junit} file, its folder) by its
-    token and the project root by ``<project>`` (each also as resolved, e.g. /tmp
-    behind a symlink), so the same runs give the same evidence on every clone."""
+    each ``throwaway`` path (the run's temporary {junit} file, its folder, the
+    virtual environment the tests ran in) by its token and the project root by
+    ``<project>`` (each also as resolved, e.g. /tmp behind a symlink), so the same runs
+    give the same evidence on every clone."""
     pairs = [(p, token) for p, token in throwaway.items()] + [(root, PROJECT_TOKEN)]
     for path, token in pairs:
         for form in dict.fromkeys((str(path), str(path.resolve()))):

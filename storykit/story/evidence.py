@@ -266,7 +266,8 @@ def _tests_edited(changes: dict[str, Any], outputs: dict[str, str]) -> list[str]
 
 
 def _paths_note(outputs: dict[str, str]) -> list[str]:
-    meaning = {PROJECT_TOKEN: "the project root", JUNIT_TOKEN: "the JUnit XML file storykit read"}
+    meaning = {PROJECT_TOKEN: "the project root", "<venv>": "the Python environment the tests ran in",
+               JUNIT_TOKEN: "the JUnit XML file storykit read"}
     said = [f"`{t}` is {meaning[t]}" for t in meaning if any(t in text for text in outputs.values())]
     if not said:
         return []
