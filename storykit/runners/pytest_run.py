@@ -30,8 +30,9 @@ def project_python(search: str | None = None) -> str:
 def environment_root(search: str | None = None) -> Path | None:
     """The virtual environment the run's ``python`` belongs to (the folder above its
     ``bin``, holding a ``pyvenv.cfg``), or None for a system Python or none at all."""
-    found = shutil.which("python", path=search) or shutil.which("python3", path=search)
-    if found is None:
+    try:
+        found = project_python(search)
+    except StorykitError:
         return None
     root = Path(found).parent.parent
     return root if (root / "pyvenv.cfg").is_file() else None
