@@ -1,0 +1,131 @@
+"""A fresh clone's stories are parsed on every core, and each worker hands back its
+entries ready to store: the front matter and the exact JSON the cache keeps of it.
+The command's own process only takes the results (storykit.project.cache.MetaCache.read_ahead).
+
+Files are plain text here, read by a tiny loader, so hundreds of them cost nothing;
+real projects read ahead are in tests/project/test_parallel_loading.py."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storykit.errors import StorykitError
+from storykit.project.cache import MetaCache
+from storykit.project.loading import PARALLEL_FROM, workers
+
+COUNT = PARALLEL_FROM + 50
+AN_HOUR_AGO = time.time_ns() - 3600 * 10**9
+
+
+def read(path: Path) -> dict[str, Any]:
+    """The loader: a file's text as its 'front matter'; 'bad' files fail as a story would."""
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("bad"):
+        raise StorykitError(f"{path}:1: no YAML front matter", hint="restore it from git")
+    if text.startswith("date"):
+        return {"title": text, "created": datetime.date(2026, 11, 29)}  # JSON cannot hold it
+    return {"title": text, "n": len(text), "tags": [text[:3]]}
+
+
+def read_where(path: Path) -> dict[str, Any]:
+    """The loader, telling which process parsed the file."""
+    return {**read(path), "pid": os.getpid()}
+
+
+def files(folder: Path, count: int = COUNT) -> list[Path]:
+    folder.mkdir()
+    paths = []
+    for n in range(count):
+        path = folder / f"STORY-{n:04d}-s.md"
+        path.write_text(f"story {n} ✅", encoding="utf-8")
+        os.utime(path, ns=(AN_HOUR_AGO, AN_HOUR_AGO))  # old enough to be stored
+        paths.append(path)
+    return paths
+
+
+def shards(state: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((state / "cache").glob("*.json"))}
+
+
+def test_what_is_read_ahead_is_parsed_by_the_workers_not_by_this_process(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read_where)
+    metas = [cache.meta(path, read_where) for path in paths]
+    parsed_here = {meta["pid"] == os.getpid() for meta in metas}
+    assert parsed_here == ({False} if workers() >= 2 else {True})  # on every core, none here
+    assert [m["title"] for m in metas] == [f"story {n} ✅" for n in range(COUNT)]
+
+
+def test_what_is_read_ahead_is_stored_byte_for_byte_as_a_serial_read_stores_it(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    ahead = MetaCache(tmp_path / "ahead", tmp_path / "stories")
+    ahead.read_ahead(paths, read)
+    metas = [ahead.meta(path, read) for path in paths]
+    ahead.save()
+    serial = MetaCache(tmp_path / "serial", tmp_path / "stories")
+    assert [serial.meta(path, read) for path in paths] == metas
+    serial.save()
+    assert shards(tmp_path / "ahead") == shards(tmp_path / "serial")
+    assert len(shards(tmp_path / "ahead")) == 16
+    again = MetaCache(tmp_path / "ahead", tmp_path / "stories")
+    assert again.unknown(paths) == []
+    assert [again.meta(path, lambda p: pytest.fail(f"{p} parsed again")) for path in paths] == metas
+
+
+def test_a_file_changed_after_it_was_read_ahead_is_read_again_and_stored_as_it_is_now(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read_where)
+    changed = paths[7]
+    changed.write_text("story seven, renamed", encoding="utf-8")
+    os.utime(changed, ns=(AN_HOUR_AGO + 10**9, AN_HOUR_AGO + 10**9))
+    metas = [cache.meta(path, read_where) for path in paths]
+    cache.save()
+    assert metas[7]["title"] == "story seven, renamed" and metas[7]["pid"] == os.getpid()
+    stored = MetaCache(tmp_path / "state", tmp_path / "stories")
+    assert stored.meta(changed, lambda p: pytest.fail("parsed again"))["title"] == "story seven, renamed"
+
+
+def test_a_worker_s_error_is_raised_for_its_file_and_nothing_is_stored_for_it(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    bad = paths[300]
+    bad.write_text("bad story", encoding="utf-8")
+    os.utime(bad, ns=(AN_HOUR_AGO, AN_HOUR_AGO))
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read)
+    errors = []
+    for path in paths:
+        try:
+            cache.meta(path, read)
+        except StorykitError as exc:
+            errors.append((exc.message, exc.hint))
+    cache.save()
+    assert errors == [(f"{bad}:1: no YAML front matter", "restore it from git")]
+    assert MetaCache(tmp_path / "state", tmp_path / "stories").unknown(paths) == [bad]
+
+
+def test_front_matter_json_cannot_hold_is_returned_but_not_stored(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    dated = paths[-1]
+    dated.write_text("date story", encoding="utf-8")
+    os.utime(dated, ns=(AN_HOUR_AGO, AN_HOUR_AGO))
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read)
+    metas = [cache.meta(path, read) for path in paths]
+    cache.save()
+    assert metas[-1]["created"] == datetime.date(2026, 11, 29)
+    assert MetaCache(tmp_path / "state", tmp_path / "stories").unknown(paths) == [dated]
+
+
+def test_too_few_files_to_read_ahead_are_read_by_meta_itself(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories", count=20)
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read_where)
+    assert {cache.meta(path, read_where)["pid"] for path in paths} == {os.getpid()}
