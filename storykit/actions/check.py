@@ -169,7 +169,6 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     runs) is cached by file stamp in .storykit/cache, like the front matter of
     ``list``; what depends on other files — ids, dependencies and cycles across
     stories, test-file digests, the tracker — is checked every time."""
-    from storykit.project import loading
     from storykit.project.cache import MetaCache, paused_gc
 
     findings: list[Finding] = []
@@ -189,7 +188,8 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     def read(path: Path) -> dict[str, Any]:
         return _local(project, path, folder)
 
-    load = loading.loader(loading.load_many(cache.unknown(files), read), read, cache.stamps)  # a fresh clone's
+    cache.read_ahead(files, read)  # a fresh clone's stories, parsed on every core
+    load = read
     with paused_gc():
         for path in files:
             local = cache.meta(path, load)

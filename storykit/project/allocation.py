@@ -41,7 +41,6 @@ from typing import Any
 from storykit import __version__, git
 from storykit.core import ids
 from storykit.errors import StorykitError
-from storykit.project import loading
 from storykit.project.cache import RACY_NS, _write_file, paused_gc, usable
 from storykit.project.store import Project
 from storykit.story.model import load_meta
@@ -171,7 +170,8 @@ def work_tree_numbers(project: Project) -> list[int]:
 
         metas = MetaCache(config.state_path, folder)
         paths = [folder / name for name in missed]
-        load = loading.loader(loading.load_many(metas.unknown(paths), load_meta), load_meta, metas.stamps)
+        metas.read_ahead(paths, load_meta)
+        load = load_meta
         fresh = time.time_ns() - RACY_NS
         for path in paths:
             try:

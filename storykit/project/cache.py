@@ -37,12 +37,21 @@ from pathlib import Path
 from typing import Any
 
 from storykit import __version__
+from storykit.errors import StorykitError
+
 
 FORMAT = 2
 SHARDS = 16
 RACY_NS = 2_000_000_000
 
 Meta = dict[str, Any]
+Stamp = tuple[int, int]  # a file's (size, mtime_ns)
+Error = tuple[str, "str | None"]  # a StorykitError's message and hint
+# What a worker read of one file: its stamp, taken before reading it; its front matter
+# or the error reading it raised; whether the worker stored it in the shard it wrote.
+Read = tuple[Stamp, "Meta | None", "Error | None", bool]
+Ahead = tuple[Stamp, "Meta | None", "Error | None"]
+_CHUNK = 250  # files a worker reads at a time, when it writes no shard
 
 
 @contextlib.contextmanager
@@ -98,6 +107,7 @@ class MetaCache:
             self._stored.update(self._read(self.path(index)))
         self._hits: dict[str, list[Any]] = {}
         self._misses: dict[str, list[Any]] = {}
+        self._ahead: dict[str, Ahead] = {}  # name -> what a worker read (read_ahead), until taken
         self.stamps: dict[str, tuple[int, int]] = {}  # name -> (size, mtime_ns) of each file seen
 
     def path(self, index: int) -> Path:
@@ -123,19 +133,97 @@ class MetaCache:
         """The files with no entry at all (as in a fresh clone: all of them)."""
         return [path for path in paths if path.name not in self._stored]
 
+    def read_ahead(self, paths: list[Path], load: Callable[[Path], Meta]) -> None:
+        """Parse the files with no entry (a fresh clone's: all of them) on every core
+        (storykit.project.loading), so that :meth:`meta` only takes the results.
+
+        With no entry at all (a fresh clone, a new storykit), each worker reads whole
+        shards and writes them itself, as :meth:`save` would have: the entries are
+        encoded on every core, and never sent back to this process as text.  Too few
+        files, one core, or no safe fork: nothing happens, and :meth:`meta` reads each file."""
+        from storykit.project import loading
+
+        unknown = self.unknown(paths)
+        if not loading.worth_it(len(unknown)):
+            return
+        write = self.enabled and not self._stored
+        groups: list[list[str]]
+        if write:
+            by_shard: dict[int, list[str]] = {}
+            for path in unknown:
+                by_shard.setdefault(shard_of(path.name), []).append(str(path))
+            groups = [sorted(group, key=os.path.basename) for _, group in sorted(by_shard.items())]
+        else:
+            names = [str(path) for path in unknown]
+            groups = [names[i:i + _CHUNK] for i in range(0, len(names), _CHUNK)]
+        results = loading.on_every_core(lambda group: self._read_group(group, load, write), groups)
+        for group, result in zip(groups, results or [], strict=True):
+            for name, (stamp, meta, error, stored) in zip(group, result, strict=True):
+                name = os.path.basename(name)
+                if stored:  # in the shard the worker wrote: a hit, as if read from it
+                    self._stored[name] = [stamp[0], stamp[1], meta]
+                else:
+                    self._ahead[name] = (stamp, meta, error)
+
+    def _read_group(self, group: list[str], load: Callable[[Path], Meta], write: bool) -> list[Read]:
+        """In a worker: each file's stamp (taken before reading it) and front matter, or
+        the error reading it raised; with ``write``, ``group`` is one whole shard, which
+        is written with every entry that may be stored."""
+        out: list[Read] = []
+        texts: list[str | None] = []
+        for name in group:
+            path = Path(name)
+            try:
+                stat = path.stat()
+                stamp = (stat.st_size, stat.st_mtime_ns)
+            except OSError:
+                stamp = (-1, -1)
+            try:
+                meta = load(path)
+            except StorykitError as exc:
+                out.append((stamp, None, (exc.message, exc.hint), False))
+                texts.append(None)
+                continue
+            out.append((stamp, meta, None, False))
+            texts.append(_encoded(meta) if write else None)
+        if not write:
+            return out
+        fresh = time.time_ns() - RACY_NS  # after reading: a file written since is not stored
+        keep = [index for index, text in enumerate(texts)
+                if text is not None and 0 <= out[index][0][1] < fresh]
+        parts = [_entry(os.path.basename(group[i]), *out[i][0], texts[i]) for i in keep]  # type: ignore[arg-type]
+        try:
+            self._write(self.path(shard_of(os.path.basename(group[0]))), self._shard(parts))
+        except (OSError, ValueError, TypeError):
+            return out  # no cache written: this process stores what it can
+        for index in keep:
+            out[index] = (*out[index][:3], True)  # type: ignore[assignment]
+        return out
+
     def meta(self, path: Path, load: Callable[[Path], Meta]) -> Meta:
-        """The front matter of ``path``: from the cache while the file is unchanged,
-        else from ``load(path)``."""
+        """The front matter of ``path``: from the cache while the file is unchanged, else
+        what a worker read ahead while the file is still as the worker read it, else
+        ``load(path)``."""
         stat = path.stat()
         size, mtime = stat.st_size, stat.st_mtime_ns
-        self.stamps[path.name] = (size, mtime)
-        entry = self._stored.get(path.name)
+        name = path.name
+        self.stamps[name] = (size, mtime)
+        entry = self._stored.get(name)
         if (isinstance(entry, list) and len(entry) == 3 and entry[0] == size and entry[1] == mtime
                 and isinstance(entry[2], dict)):
-            self._hits[path.name] = entry
+            self._hits[name] = entry
             return entry[2]
-        meta = load(path)
-        self._misses[path.name] = [size, mtime, meta]
+        ahead = self._ahead.pop(name, None) if self._ahead else None
+        meta: Meta
+        if ahead is not None and ahead[0] == (size, mtime):
+            _, read, error = ahead
+            if error is not None:
+                raise StorykitError(error[0], hint=error[1])
+            assert read is not None
+            meta = read
+        else:  # never read ahead, or changed since the worker read it
+            meta = load(path)
+        self._misses[name] = [size, mtime, meta]
         return meta
 
     def save(self) -> None:
@@ -154,7 +242,7 @@ class MetaCache:
         gone = self._stored.keys() - self._hits.keys() - self._misses.keys()
         dirty = {shard_of(name) for name in new.keys() | gone}
         entries = {**self._hits, **new}
-        self._stored, self._hits, self._misses = entries, {}, {}
+        self._stored, self._hits, self._misses, self._ahead = entries, {}, {}, {}
         if not dirty or not self.enabled:
             return
         try:
@@ -164,21 +252,28 @@ class MetaCache:
                 if index in shards:
                     size, mtime, meta = entries[name]
                     text = encoded.get(name)
-                    if text is None:  # a hit, read from JSON: exact
+                    if text is None:  # a hit, read from JSON (or checked by a worker): exact
                         text = json.dumps(meta, ensure_ascii=False, separators=_COMPACT)
-                    shards[index].append(f"{json.dumps(name, ensure_ascii=False)}:[{int(size)},{int(mtime)},{text}]")
-            head = json.dumps({"format": FORMAT, "storykit": __version__, "folder": self.folder, "salt": self.salt},
-                              ensure_ascii=False, separators=_COMPACT)
+                    shards[index].append(_entry(name, size, mtime, text))
             for index, part in shards.items():
-                # The document json.loads reads as {..., "entries": {name: [size, mtime, meta]}},
-                # built from entries encoded once each.
-                data = f"{head[:-1]},\"entries\":{{{','.join(part)}}}}}"
-                self._write(self.path(index), data.encode("utf-8", "surrogateescape"))
+                self._write(self.path(index), self._shard(part))
         except (OSError, ValueError, TypeError):
             pass  # read-only checkout, full disk, a name the locale cannot encode: simply no cache
 
+    def _shard(self, entries: list[str]) -> bytes:
+        """A shard's bytes: the document json.loads reads as {..., "entries": {name: [size,
+        mtime, meta]}}, built from entries encoded once each (``_entry``), sorted by name."""
+        head = json.dumps({"format": FORMAT, "storykit": __version__, "folder": self.folder, "salt": self.salt},
+                          ensure_ascii=False, separators=_COMPACT)
+        return f"{head[:-1]},\"entries\":{{{','.join(entries)}}}}}".encode("utf-8", "surrogateescape")
+
     def _write(self, path: Path, data: bytes) -> None:
         _write_file(self.state_dir, path, data)
+
+
+def _entry(name: str, size: int, mtime: int, text: str) -> str:
+    """One entry of a shard, its front matter already encoded (``_encoded``)."""
+    return f"{json.dumps(name, ensure_ascii=False)}:[{int(size)},{int(mtime)},{text}]"
 
 
 def _write_file(state_dir: Path, path: Path, data: bytes) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storykit.core import graph, ids
-from storykit.project import loading
 from storykit.project.config import Config
 from storykit.errors import StorykitError
 from storykit.story.model import Story, load, load_meta
@@ -145,8 +144,8 @@ class Project:
 
                 self._cache = MetaCache(self.config.state_path, self.config.stories_path)
             files = self.story_files()
-            load = loading.loader(loading.load_many(self._cache.unknown(files), load_meta), load_meta,
-                                  self._cache.stamps)  # a fresh clone's stories, parsed on every core
+            self._cache.read_ahead(files, load_meta)  # a fresh clone's stories, parsed on every core
+            load = load_meta
             found, broken = [], []
             for path in files:
                 try:

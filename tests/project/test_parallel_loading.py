@@ -3,7 +3,6 @@ exactly what a serial read finds (real projects of 900 stories, real subprocesse
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -17,6 +16,7 @@ import pytest
 from conftest import Project, copy_of, prepared
 
 from storykit.errors import StorykitError
+from storykit.project.cache import MetaCache
 from storykit.story.model import load_meta
 
 COUNT = 900  # above the threshold of parallel reading (asserted below)
@@ -152,28 +152,27 @@ def test_each_bad_story_is_named_as_a_serial_read_names_it(many: Project) -> Non
     assert cold.stdout.count(" unreadable ") == 2
 
 
-def test_load_many_reads_on_every_core_what_load_meta_reads(many: Project) -> None:
-    loading = importlib.import_module("storykit.project.loading")
-    assert loading.PARALLEL_FROM < COUNT
+def test_a_fresh_clone_s_cache_is_written_by_the_workers_as_a_serial_read_writes_it(many: Project) -> None:
     files = sorted((many.root / "stories").glob("*.md"))
-    loaded = loading.load_many(files, load_meta)
-    if loading.workers() < 2:
-        assert loaded is None  # one core: read serially
-        return
-    assert loaded is not None
-    assert list(loaded) == files
-    stamps = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in files}
-    assert [stamp for stamp, _, _ in loaded.values()] == [stamps[p.name] for p in files]
-    assert [meta for _, meta, _ in loaded.values()] == [load_meta(p) for p in files]
-    assert loading.load_many(files[:10], load_meta) is None  # too few to be worth forking
+    ahead = MetaCache(many.root / ".storykit", many.root / "stories")
+    ahead.read_ahead(files, load_meta)
+    assert [ahead.meta(path, load_meta) for path in files] == [load_meta(path) for path in files]
+    ahead.save()
+    written = {p.name: p.read_bytes() for p in (many.root / ".storykit" / "cache").glob("*.json")}
+    shutil.rmtree(many.root / ".storykit" / "cache")
+    serial = MetaCache(many.root / ".storykit", many.root / "stories")
+    for path in files:
+        serial.meta(path, load_meta)
+    serial.save()
+    assert {p.name: p.read_bytes() for p in (many.root / ".storykit" / "cache").glob("*.json")} == written
+    assert len(written) == 16
 
 
-def test_a_file_changed_after_the_worker_read_it_is_read_again(many: Project) -> None:
-    loading = importlib.import_module("storykit.project.loading")
+def test_a_story_changed_after_the_worker_read_it_is_read_again(many: Project) -> None:
     files = sorted((many.root / "stories").glob("*.md"))
-    loaded = loading.load_many(files, load_meta) or {}
+    cache = MetaCache(many.root / ".storykit", many.root / "stories")
+    cache.read_ahead(files, load_meta)
     changed = files[5]
     changed.write_text(changed.read_text(encoding="utf-8").replace("Story number 6", "Renamed"), encoding="utf-8")
-    stat = changed.stat()
-    load = loading.loader(loaded, load_meta, {changed.name: (stat.st_size, stat.st_mtime_ns)})
-    assert load(changed)["title"] == "Renamed"
+    assert cache.meta(changed, load_meta)["title"] == "Renamed"
+    assert cache.meta(files[6], load_meta) == load_meta(files[6])

@@ -129,3 +129,30 @@ def test_too_few_files_to_read_ahead_are_read_by_meta_itself(tmp_path: Path) -> 
     cache = MetaCache(tmp_path / "state", tmp_path / "stories")
     cache.read_ahead(paths, read_where)
     assert {cache.meta(path, read_where)["pid"] for path in paths} == {os.getpid()}
+
+
+def test_in_a_fresh_cache_the_workers_write_the_shards_and_this_process_writes_none_again(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read)
+    if workers() < 2:
+        return  # one core: meta() reads each file, save() writes (the other tests)
+    written = {p.name: (p.stat().st_ino, p.read_bytes()) for p in (tmp_path / "state" / "cache").glob("*.json")}
+    assert len(written) == 16  # before meta() or save(): by the workers
+    for path in paths:
+        cache.meta(path, lambda p: pytest.fail(f"{p} parsed in this process"))
+    cache.save()
+    assert {p.name: (p.stat().st_ino, p.read_bytes())
+            for p in (tmp_path / "state" / "cache").glob("*.json")} == written
+
+
+def test_a_story_too_fresh_to_trust_its_stamp_is_not_written_by_a_worker(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    fresh = paths[42]
+    fresh.write_text("story just written", encoding="utf-8")  # its mtime is now
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read)
+    metas = [cache.meta(path, read) for path in paths]
+    cache.save()
+    assert metas[42]["title"] == "story just written"
+    assert MetaCache(tmp_path / "state", tmp_path / "stories").unknown(paths) == [fresh]
