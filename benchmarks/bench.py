@@ -432,7 +432,7 @@ def plan(bench: Bench, sizes: list[int], only: list[str] | None = None) -> list[
         return not only or any(text in label for text in only)
 
     quick, workdir = bench.quick, bench.workdir
-    seeds: dict[tuple[str, str], str] = {}
+    seeds: dict[tuple[str, ...], str] = {}
     built: dict[int, Path] = {}
     medians: dict[int, dict[str, float]] = {}
     near = min(sizes, key=lambda size: abs(size - 1000))  # the project the absolute targets are measured in

@@ -4,7 +4,10 @@ Realistic stories, not stubs: one story per built-in template is taken through t
 real cycle once (``storykit new`` -> red -> green -> ``complete``, with real pytest
 runs), and its text at each status is kept as a seed.  The N stories of a project
 are copies of those seeds with their own id, title, status and dependencies, so the
-front matter is as large as a real one (run records of red, green and final runs).
+front matter is as large as a real one (run records of red, green and final runs),
+and each story that ran has its evidence file of per-test records, as a real one has.
+The copies share their seed's run records, so ``check`` reports them (SK506: a record
+copied from another story): the benchmark's project is a harsh one for ``check``.
 """
 
 from __future__ import annotations
@@ -61,31 +64,37 @@ def init_project(root: Path, storykit: str, env: dict[str, str]) -> None:
     root.mkdir(parents=True)
     run(["git", "init", "-q"], root, env)
     run([storykit, "init"], root, env)
+    (root / ".gitignore").write_text("__pycache__/\n")  # as any Python project's
     (root / "tests").mkdir()
     (root / TESTS).write_text(tests_source(passing=True))
     run(["git", "add", "-A"], root, env)
     run(["git", "commit", "-q", "-m", "init"], root, env)
 
 
-def make_seeds(workdir: Path, storykit: str, env: dict[str, str]) -> dict[tuple[str, str], str]:
-    """(template, status) -> the text of a real story in that status."""
-    seeds: dict[tuple[str, str], str] = {}
+def make_seeds(workdir: Path, storykit: str, env: dict[str, str]) -> dict[tuple[str, ...], str]:
+    """(template, status) -> the text of a real story in that status; (template, status,
+    "evidence") -> the text of its evidence file (per-test records), once it ran."""
+    seeds: dict[tuple[str, ...], str] = {}
     for template in TEMPLATES:
         root = workdir / f"seed-{template}"
         init_project(root, storykit, env)
         path = root / run([storykit, "new", template, "--title", SEED_TITLE, "--tests", TESTS, "--min-tests",
                            str(TEST_COUNT), "--track", "A (Backend)", "--agent", "backend-dev",
                            "--estimate", "1-2 hours"], root, env).strip()
+        evidence = path.parent / ".evidence" / f"{path.stem}.json"
         seeds[template, "not-started"] = path.read_text(encoding="utf-8")
         (root / TESTS).write_text(tests_source(passing=False))
         run([storykit, "run-tests", SEED_ID], root, env)
         seeds[template, "red"] = path.read_text(encoding="utf-8")
+        seeds[template, "red", "evidence"] = evidence.read_text(encoding="utf-8")
         (root / TESTS).write_text(tests_source(passing=True))
         run([storykit, "run-tests", SEED_ID], root, env)
         seeds[template, "green"] = path.read_text(encoding="utf-8")
+        seeds[template, "green", "evidence"] = evidence.read_text(encoding="utf-8")
         path.write_text(path.read_text(encoding="utf-8").replace("- [ ]", "- [x]"), encoding="utf-8")
         run([storykit, "complete", SEED_ID, "--no-commit", "--by", "bench"], root, env)
         seeds[template, "done"] = path.read_text(encoding="utf-8")
+        seeds[template, "done", "evidence"] = evidence.read_text(encoding="utf-8")
         shutil.rmtree(root)
     return seeds
 
@@ -140,7 +149,7 @@ def story_text(seed: str, story: dict[str, object], blocks: list[str]) -> str:
     return text
 
 
-def build_project(root: Path, count: int, seeds: dict[tuple[str, str], str], storykit: str,
+def build_project(root: Path, count: int, seeds: dict[tuple[str, ...], str], storykit: str,
                   env: dict[str, str]) -> None:
     """A committed project of ``count`` stories with an up-to-date tracker."""
     init_project(root, storykit, env)
@@ -156,6 +165,10 @@ def build_project(root: Path, count: int, seeds: dict[tuple[str, str], str], sto
         path = folder / f"{story['id']}-{_slug(str(story['title']))}.md"
         path.write_text(story_text(seed, story, blocks.get(str(story["id"]), [])), encoding="utf-8")
         os.utime(path, ns=(an_hour_ago, an_hour_ago))
+        evidence = seeds.get((str(story["template"]), str(story["status"]), "evidence"))
+        if evidence is not None:
+            (folder / ".evidence").mkdir(exist_ok=True)
+            (folder / ".evidence" / f"{path.stem}.json").write_text(evidence, encoding="utf-8")
     run([storykit, "tracker"], root, env)
     run(["git", "add", "-A"], root, env)
     run(["git", "commit", "-q", "-m", f"{count} stories"], root, env)
