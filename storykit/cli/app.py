@@ -109,6 +109,15 @@ _loaded: dict[str, Any] = {}  # the project of the command being run, once proje
 
 def run(args: list[str]) -> int:
     """Run the CLI and turn every expected failure into one line and an exit code."""
+    import gc
+
+    try:
+        return _run(args)
+    finally:
+        gc.unfreeze()  # what the command froze (Project.entries) is the collector's again
+
+
+def _run(args: list[str]) -> int:
     debug = "--debug" in args
     jsonout.reset()
     _loaded.clear()
