@@ -159,3 +159,52 @@ def test_the_recorded_tree_is_the_work_tree_the_tests_ran_on(story: Project) -> 
     assert "src/untracked.py" in listed and "src/kept.py" in listed and "src/changed.py" in listed
     assert "src/gone.py" not in listed and "ignored.txt" not in listed and "src/made_during.py" not in listed
     assert story.git("show", f"{tree}:src/changed.py") == "before the run\n"
+
+
+def index_tree(root: Path) -> str:
+    """`git add -A` into a copy of ``root``'s own index (a linked worktree has its own) and `write-tree`."""
+    real = Path(subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-path", "index"], cwd=root,
+                               check=True, capture_output=True, text=True).stdout.strip())
+    copy = root.parent / "index-copy"
+    shutil.copyfile(real, copy)
+    env = {**os.environ, "GIT_INDEX_FILE": str(copy)}
+    subprocess.run(["git", "add", "-A", "--", "."], cwd=root, env=env, check=True)
+    tree = subprocess.run(["git", "write-tree"], cwd=root, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    copy.unlink()
+    return tree
+
+
+@pytest.mark.parametrize("where", ["a linked worktree", "a folder whose name holds a newline", "a subfolder"])
+def test_the_snapshot_is_the_work_tree_wherever_it_is(bare: Project, where: str) -> None:
+    from storykit import git
+
+    bare.write("src/a.py", "committed\n")
+    bare.git("add", "-A")
+    bare.git("commit", "-q", "-m", "code")
+    root = bare.root
+    if where == "a linked worktree":
+        root = bare.root.parent / "linked"
+        bare.git("worktree", "add", "-q", str(root))
+    elif where == "a folder whose name holds a newline":
+        root = bare.root.parent / "two\nlines"
+        shutil.copytree(bare.root, root)
+    (root / "src" / "a.py").write_text("changed\n", encoding="utf-8")
+    (root / "src" / "b.py").write_text("untracked\n", encoding="utf-8")
+    expected = index_tree(root)
+    assert git.snapshot(root / "src" if where == "a subfolder" else root) == expected
+    assert subprocess.run(["git", "show", f"{expected}:src/a.py"], cwd=root, capture_output=True,
+                          text=True).stdout == "changed\n"
+
+
+def test_a_run_refused_before_it_starts_leaves_nothing_of_git_behind(story: Project, tmp_path: Path) -> None:
+    """git's snapshot starts before run-tests knows the run may start: a refusal waits for it."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    assert story.new("--depends", "STORY-001", title="Waits").exit_code == 0
+    before = story.snapshot()
+    refused = story.sk("run-tests", "STORY-002", env={"TMPDIR": str(temporary)})
+    assert refused.exit_code == 1, refused.output
+    assert "STORY-001" in refused.output
+    assert list(temporary.iterdir()) == []
+    assert story.snapshot() == before
