@@ -55,17 +55,55 @@ def snapshot(root: Path) -> str | None:
     """A tree object of the whole work tree as it is now (tracked and untracked files,
     .gitignore respected), without touching the real index: the evidence of exactly
     what the code was at a test run."""
-    top = toplevel(root)
-    if top is None:
+    try:  # the work tree and its git folder in one call (it is on the path of every test run)
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=root,
+                              capture_output=True, stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        return None
+    found = proc.stdout.split(b"\n")
+    if proc.returncode != 0:
         return None
     try:
-        return _snapshot(top)
+        if len(found) == 3 and not found[2]:  # two paths, as the file system spells them
+            return _snapshot(Path(os.fsdecode(found[0])), Path(os.fsdecode(found[1])))
+        top = toplevel(root)  # a path holding a newline: asked one at a time
+        if top is None:
+            return None
+        return _snapshot(top, Path(_git(top, "rev-parse", "--absolute-git-dir").strip()))
     except GitError:
         return None  # e.g. unmerged paths mid-merge: the run is still recorded, without a tree
 
 
-def _snapshot(top: Path) -> str:
-    git_dir = Path(_git(top, "rev-parse", "--absolute-git-dir").strip())
+class Snapshot:
+    """HEAD and ``snapshot`` taken by git's processes in a thread, started as early as
+    possible (run-tests starts it before importing what it needs, and waits for it
+    before any test starts): the same commit and tree, sooner."""
+
+    def __init__(self, root: Path) -> None:
+        import threading
+
+        self.root = root
+        self._found: tuple[str | None, str | None] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._take, name="storykit-snapshot", daemon=True)
+        self._thread.start()
+
+    def _take(self) -> None:
+        try:
+            self._found = head(self.root), snapshot(self.root)
+        except BaseException as exc:  # raised in the thread that asks, as a call would
+            self._error = exc
+
+    def result(self) -> tuple[str | None, str | None]:
+        """(HEAD, the work tree's tree), once git is done."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._found is not None
+        return self._found
+
+
+def _snapshot(top: Path, git_dir: Path) -> str:
     with tempfile.TemporaryDirectory(prefix="storykit-index-") as tmp:
         index = Path(tmp) / "index"
         real = git_dir / "index"

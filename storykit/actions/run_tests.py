@@ -23,6 +23,7 @@ from storykit.actions import history, measure, save
 from storykit.core import workflow
 from storykit.core.settings import RunSettings, resolve
 from storykit.errors import Refused, StorykitError
+from storykit.project import tracker
 from storykit.project.files import require_private_dir
 from storykit.project.store import Project
 from storykit.runners import runner
@@ -87,7 +88,8 @@ def _status_of(project: Project, story_id: str) -> str | None:
 class _Beside(threading.Thread):
     """What run-tests does while the tests run, instead of before or after them (the
     test tax of issue 5): the exact Markdown check of the story's regions, which
-    stops the run if it fails, and importing what the save will need."""
+    stops the run if it fails, and importing what the save will need (the lock, the
+    YAML writer)."""
 
     def __init__(self, project: Project, story: Story) -> None:
         super().__init__(name="storykit-beside", daemon=True)
@@ -104,6 +106,7 @@ class _Beside(threading.Thread):
             return
         with contextlib.suppress(Exception):  # only warming: the save meets any problem itself
             import filelock  # noqa: F401 - for the lock taken after the run
+            import yaml  # noqa: F401 - for the story's front matter, written after the run
 
     def outcome(self) -> None:
         """Wait for it; raise what it found."""
@@ -174,19 +177,23 @@ def load_warning(path: Path, warn: Callable[[str], None] | None) -> Story:
 
 def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra: list[str] | None = None,
               echo: BinaryIO | None = None, force: bool = False, commit_phase: bool = False,
-              warn: Callable[[str], None] | None = None) -> RunOutcome:
+              warn: Callable[[str], None] | None = None, snapshot: git.Snapshot | None = None) -> RunOutcome:
     """Run a story's tests and move it to red or green if the evidence allows;
     raise Refused (carrying the run) when the evidence does not.
 
     ``commit_phase`` (``--commit``) also commits the story's test files, the story
     and the tracker (with what is staged), trailers ``Story``/``Phase`` included,
     and records that commit in the run; if it cannot be made, nothing is recorded.
+
+    ``snapshot``: git's snapshot of the work tree, started by the caller before this
+    was imported (nothing is written to the work tree before the run starts), else
+    taken here before the run.
     """
     story = load_warning(project.find(ref), warn)
     settings = resolve(story.meta, project.config, timeout=timeout)
     notes = may_start(project, story, force=force, commit_phase=commit_phase)
     measure.prepare(story)
-    before = _Before.take(project, story)
+    before = _Before.take(project, story, snapshot)
     result, shown = _run(project, story, extra or [], settings, echo)
     verdict = judge(story, result, settings)
     if verdict.refused:
@@ -209,7 +216,7 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
         # it; verify finds the commit by its trailers.
         run["committed"] = True
     outcome = RunOutcome(story.id, story.path, verdict, result, log)
-    with save.transaction(project) as tx:
+    with save.transaction(project, ahead=before.ahead()) as tx:
         fresh = tx.reload(story, during="its tests ran", again="run the tests again")
         _record(project, story, fresh, verdict, phase, run, result, before.tree, notes, tx.blocks(fresh.id))
         tx.save(fresh)  # the story and its evidence file (the per-test records)
@@ -234,11 +241,41 @@ class _Before:
     commit: str | None  # HEAD
     tree: str | None  # the work tree as a git tree object
     digest: str | None  # the test files' digest (None: tests selected by marker, known after the run)
+    proof: _Proof | None = None  # the tracker proven current, for the save after the run
 
     @classmethod
-    def take(cls, project: Project, story: Story) -> _Before:
+    def take(cls, project: Project, story: Story, snapshot: git.Snapshot | None = None) -> _Before:
+        """HEAD and git's snapshot of the work tree, before any test runs; then the proof
+        that the tracker is current starts, and goes on while the tests run (started
+        beside git's snapshot, it slowed git down: both stat every story file)."""
         digest = evidence.digest(project.root, evidence.test_files(story.meta)) if story.meta.get("tests") else None
-        return cls(git.head(project.root), git.snapshot(project.root), digest)
+        commit, tree = snapshot.result() if snapshot is not None else (git.head(project.root),
+                                                                     git.snapshot(project.root))
+        proof = _Proof(project)
+        proof.start()
+        return cls(commit, tree, digest, proof)
+
+    def ahead(self) -> tracker.Ahead | None:
+        return self.proof.result() if self.proof is not None else None
+
+
+class _Proof(threading.Thread):
+    """``tracker.prove_ahead`` in a thread: a stat of every story file, under a watch
+    of the stories folder that tells the save after the run whether it still holds
+    (the test tax at 10,000 stories: the stat pass no longer waits for the tests)."""
+
+    def __init__(self, project: Project) -> None:
+        super().__init__(name="storykit-proof", daemon=True)
+        self.project = project
+        self.ahead: tracker.Ahead | None = None
+
+    def run(self) -> None:
+        with contextlib.suppress(Exception):  # only a head start: the save proves again without it
+            self.ahead = tracker.prove_ahead(self.project)
+
+    def result(self) -> tracker.Ahead | None:
+        self.join()
+        return self.ahead
 
 
 def _digest_of_marked(project: Project, story: Story, result: runner.RunResult) -> str:

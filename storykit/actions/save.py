@@ -51,8 +51,9 @@ def _cannot_write(project: Project, path: Path, exc: OSError) -> StorykitError:
 class Transaction:
     """The writes of one save, remembered so that they can all be undone."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, ahead: tracker.Ahead | None = None) -> None:
         self.project = project
+        self._ahead = ahead  # a proof made before the lock, trusted if nothing changed since
         self._originals: dict[Path, tuple[bytes, int] | None] = {}
         self._made: list[Path] = []  # folders a write created (the evidence folder), removed on rollback
         self._git: git.IndexState | None = None
@@ -139,7 +140,9 @@ class Transaction:
         """The tracker as it was before this save, when provably current (nothing changed
         since storykit wrote it): then one story's save updates only its rows."""
         if not self._proved:
-            self._known, self._proved = tracker.prove(self.project, self._before), True
+            known = tracker.confirm(self.project, self._ahead, self._before) if self._ahead is not None else None
+            self._known = known if known is not None else tracker.prove(self.project, self._before)
+            self._proved = True
         return self._known
 
     def blocks(self, story_id: str) -> list[str]:
@@ -204,13 +207,15 @@ def clone_lock(project: Project) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def transaction(project: Project, *, clone_wide: bool = False) -> Iterator[Transaction]:
+def transaction(project: Project, *, clone_wide: bool = False,
+                ahead: tracker.Ahead | None = None) -> Iterator[Transaction]:
     """Hold the project lock (and with ``clone_wide`` the lock every worktree of the
     clone shares), see the stories as they are now, and undo every write made inside
-    the block if anything in it raises."""
+    the block if anything in it raises.  ``ahead``: the tracker proven current before
+    the lock was taken (``tracker.prove_ahead``), used when nothing changed since."""
     with project_lock(project.config.state_path), clone_lock(project) if clone_wide else contextlib.nullcontext():
         project.invalidate()  # other stories may have changed meanwhile
-        tx = Transaction(project)
+        tx = Transaction(project, ahead)
         try:
             yield tx
         except BaseException:

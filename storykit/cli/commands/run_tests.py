@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -38,12 +39,19 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     Only the story's test files, the story, the tracker and what you staged
     are committed; if the commit cannot be made, nothing is recorded.
     """
+    from storykit import git
     from storykit.cli import jsonout
-    from storykit.actions.run_tests import run_tests as run
 
     project = project_from(ctx)
-    outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer, force=force,
-                  commit_phase=commit_phase, warn=warner(project))
+    snapshot = git.Snapshot(project.root)  # git works while Python imports what the run needs
+    try:
+        from storykit.actions.run_tests import run_tests as run
+
+        outcome = run(project, story, timeout=timeout, extra=list(pytest_args), echo=sys.stdout.buffer,
+                      force=force, commit_phase=commit_phase, warn=warner(project), snapshot=snapshot)
+    finally:
+        with contextlib.suppress(BaseException):
+            snapshot.result()  # a refusal before the run: git finishes (and cleans up) first
     sys.stdout.flush()
     click.echo(f"storykit: {outcome.verdict.reason}; recorded in {project.rel(outcome.path)}")
     if outcome.commit:
