@@ -318,7 +318,7 @@ def prove(project: Project, before: Mapping[Path, tuple[Stamp | None, bytes | No
 
 @dataclass
 class Ahead:
-    """A proof made before the lock was taken (run-tests: before its tests run), kept
+    """A proof made before the lock was taken (run-tests: while its tests run), kept
     with the watch that says whether it still holds (``confirm``)."""
 
     known: Known

@@ -1,8 +1,8 @@
 """A watch of the stories folder: whether any story file changed since a moment.
 
-run-tests proves the tracker current (a ``stat`` of every story file) before the tests
-run, beside git's snapshot of the work tree, instead of after them; the watch, started
-before that stat pass, says afterwards whether the proof still holds.  It is Linux's
+run-tests proves the tracker current (a ``stat`` of every story file) in a thread while
+its tests run, instead of after them; the watch, started before that stat pass, says
+after the run whether the proof still holds.  It is Linux's
 inotify, read through ctypes, on local file systems only (a change made by another
 machine on a network file system raises no event); anywhere else ``start`` returns
 None and the caller proves again after the run, as it always did.  Any event on a name
