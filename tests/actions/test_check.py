@@ -387,12 +387,12 @@ FRONT_TEXT_LINES = ["---", "id: STORY-001", "id\x1f: x", "id\u00a0: x", "status:
 def test_the_front_lines_found_in_the_text_are_those_of_its_lines(lines: list[str], final_newline: bool) -> None:
     """The lines of the keys and of each run record's commit, found with patterns over
     the front block, are what the line-by-line passes find in ``splitlines()``."""
-    from storykit.actions.check import _commit_lines, front_lines, key_lines
+    from storykit.actions.check import commit_lines, front_lines, key_lines
 
     front = "\n".join(lines) + ("\n" if final_newline else "")
     split = front.splitlines()
-    assert front_lines(front) == {**key_lines(split), **_commit_lines(split)}
-    assert list(front_lines(front)) == list({**key_lines(split), **_commit_lines(split)})
+    assert front_lines(front) == {**key_lines(split), **commit_lines(split)}
+    assert list(front_lines(front)) == list({**key_lines(split), **commit_lines(split)})
 
 
 @given(st.lists(st.sampled_from(FRONT_TEXT_LINES + ["tests :", "test_command: x", "runs\u00a0:", "validate:"]),
@@ -401,14 +401,16 @@ def test_the_front_lines_found_in_the_text_are_those_of_its_lines(lines: list[st
 def test_key_line_and_body_line_from_the_text_are_those_of_its_lines(lines: list[str], final_newline: bool,
                                                                      index: int) -> None:
     """A story's findings point at the same lines whether its front block was split
-    into lines or is searched as text."""
-    from pathlib import Path
+    into lines or is searched as text: the first line that is the key, whitespace and
+    a colon (or 1), and the body's lines counted after the front block's."""
+    import re
 
-    from storykit.actions.check import _Parsed
+    from storykit.actions.check import front_key_line, front_line_count
 
     front = "\n".join(lines) + ("\n" if final_newline else "")
-    by_text = _Parsed(Path("s.md"), "s.md", {}, [], front_text=front)
-    by_lines = _Parsed(Path("s.md"), "s.md", {}, front.splitlines())
+    split = front.splitlines()
     for key in ("id", "status", "runs", "tests", "test_command", "validate", "missing"):
-        assert by_text.key_line(key) == by_lines.key_line(key)
-    assert by_text.body_line(index) == by_lines.body_line(index)
+        expected = next((i + 1 for i, line in enumerate(split) if re.match(rf"{re.escape(key)}\s*:", line)), 1)
+        assert front_key_line(front, key) == expected
+    assert front_line_count(front) == len(split)
+    assert front_line_count(front) + index + 1 == len(split) + index + 1
