@@ -122,6 +122,7 @@ class _Parsed:
     front: list[str]
     findings: list[Finding] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)  # key -> line, when known without ``front``
+    front_text: str = ""  # the front block, when ``front`` is not split: its lines are found in the text
 
     @property
     def id(self) -> str:
@@ -130,10 +131,14 @@ class _Parsed:
     def key_line(self, key: str) -> int:
         if key in self.lines:
             return self.lines[key]
+        if not self.front and self.front_text:
+            return front_key_line(self.front_text, key)
         pattern = re.compile(rf"^{re.escape(key)}\s*:")
         return next((i + 1 for i, line in enumerate(self.front) if pattern.match(line)), 1)
 
     def body_line(self, index: int) -> int:
+        if not self.front and self.front_text:
+            return front_line_count(self.front_text) + index + 1
         return len(self.front) + index + 1
 
     def add(self, code: str, message: str, *, line: int | None = None, key: str | None = None,
@@ -157,6 +162,73 @@ def key_lines(front: list[str]) -> dict[str, int]:
             if colon and key in _LINE_KEYS and key not in found:
                 found[key] = index + 1
     return {key: found.get(key, 1) for key in _LINE_KEYS}
+
+
+# What str.splitlines ends a line at, besides \n: a front block with none of them is
+# numbered by counting newlines.
+_OTHER_LINE_ENDS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_ASCII_LINE_ENDS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+_KEY_AT = re.compile(r"\n(id|dependencies|status|duplicate_of)[^\S\n]*:")  # [^\S\n]: what rstrip strips
+_RUNS_AT = re.compile(r"\nruns:")
+_TOP_LEVEL = re.compile(r"\n[^ ]")
+# In a runs: block, the lines commit_lines acts on: a phase (two spaces, then not a
+# space) or a commit (four spaces and commit:); every other line of the block leaves
+# its state as it is.
+_PHASE_OR_COMMIT = re.compile(r"\n(?:(  [^ \n][^\n]*)|    commit:)")
+
+
+def _only_lf(text: str) -> bool:
+    """Whether str.splitlines ends the lines of ``text`` at \n only."""
+    if text.isascii():  # str.find is cheaper than a character class
+        return not any(end in text for end in _ASCII_LINE_ENDS)
+    return not _OTHER_LINE_ENDS.search(text)
+
+
+def front_key_line(front: str, key: str) -> int:
+    """The first line (from 1) of ``front.splitlines()`` that is ``key``, whitespace and a
+    colon, or 1 — found in the text when only \n ends its lines."""
+    if not _only_lf(front):
+        pattern = re.compile(rf"^{re.escape(key)}\s*:")
+        return next((i + 1 for i, line in enumerate(front.splitlines()) if pattern.match(line)), 1)
+    text = "\n" + front
+    match = re.search(rf"\n{re.escape(key)}[^\S\n]*:", text)  # [^\S\n]: \s short of the line's end
+    return text.count("\n", 0, match.start() + 1) if match else 1
+
+
+def front_line_count(front: str) -> int:
+    """``len(front.splitlines())``, counted when only \n ends its lines."""
+    if not _only_lf(front):
+        return len(front.splitlines())
+    return front.count("\n") + (1 if front and not front.endswith("\n") else 0)
+
+
+def front_lines(front: str) -> dict[str, int]:
+    """``key_lines`` and ``commit_lines`` of ``front.splitlines()``, found in the text:
+    the keys by one pattern, the commits in the ``runs:`` block only."""
+    if not _only_lf(front):
+        lines = front.splitlines()
+        return {**key_lines(lines), **commit_lines(lines)}
+    text = "\n" + front  # every line, the first too, follows a newline; a line's number is the newlines up to it
+    found: dict[str, int] = {}
+    for match in _KEY_AT.finditer(text):
+        if match.group(1) not in found:
+            found[match.group(1)] = text.count("\n", 0, match.start() + 1)
+    keys = {key: found.get(key, 1) for key in _LINE_KEYS}
+    commits: dict[str, int] = {}
+    for match in _RUNS_AT.finditer(text):
+        after = _TOP_LEVEL.search(text, match.end())
+        end = after.start() if after else len(text)
+        phase = None
+        number, last = 1, 0  # the line after the newline at ``last``, counted from 1
+        for line in _PHASE_OR_COMMIT.finditer(text, match.end(), end):  # as commit_lines, inside runs:
+            number += text.count("\n", last, line.start())
+            last = line.start()
+            if line.group(1) is None:
+                if phase:
+                    commits[f"runs.{phase}.commit"] = number
+            elif line.group(1).rstrip().endswith(":"):
+                phase = line.group(1).strip()[:-1]
+    return {**keys, **commits}
 
 
 def check(project: Project, run_commits: str | None = None) -> Report:
@@ -256,7 +328,7 @@ def _local(project: Project, path: Path, folder: str) -> dict[str, Any]:
     parsed, outline = read
     stale = _story_rules(project, parsed, outline)
     return {"usable": True, "meta": parsed.meta, "stale": stale,
-            "lines": {**key_lines(parsed.front), **_commit_lines(parsed.front)},
+            "lines": front_lines(parsed.front_text),
             "findings": [list(vars(f).values()) for f in parsed.findings]}
 
 
@@ -272,7 +344,7 @@ def _read(project: Project, path: Path, findings: list[Finding], folder: str) ->
         code = "SK106" if isinstance(exc, story.ConflictError) else "SK101"
         findings.append(Finding(rel, line, code, ERROR, message))
         return None
-    parsed, outline = _Parsed(path, rel, meta, front.splitlines()), Outline(body)
+    parsed, outline = _Parsed(path, rel, meta, [], front_text=front), Outline(body)
     codes = {"missing": "SK102", "type": "SK103", "status": "SK104", "unknown": "SK105"}
     problems = story.meta_problems(meta)
     for problem in problems:
@@ -296,7 +368,7 @@ def _body_rules(parsed: _Parsed, outline: Outline) -> None:
         parsed.add("SK202", "no '**Status:**' line; restore it from the template (storykit keeps it up to date)",
                    line=first)
     elif str(parsed.meta.get("status")) in LABELS:
-        shown = outline.lines[status_line].strip()
+        shown = outline.line(status_line).strip()
         wanted = f"**Status:** {LABELS[str(parsed.meta['status'])]}"
         if shown != wanted:
             parsed.add("SK203", f"the Status line says '{shown[len('**Status:**'):].strip()}' but the front matter "
@@ -377,6 +449,9 @@ def _region_rule(parsed: _Parsed, outline: Outline) -> None:
     """The before/after table is storykit's: what it says must be what the runs recorded."""
     from storykit.story import measurements
 
+    if measurements.START[:27] not in outline.text or (measurements.START not in outline.text
+                                                       and measurements.END not in outline.text):
+        return  # no line of the body is either mark: there is no region to check
     line = measurements.region_problem(outline.lines, parsed.meta)
     if line is not None:
         parsed.add("SK605", "the measurements region does not say what the recorded benchmarks measured (edited by "
@@ -522,7 +597,7 @@ def _shared_runs(stories: list[_Parsed]) -> None:
                            f"{parsed.id}': restore the story from git", key="status")
 
 
-def _commit_lines(front: list[str]) -> dict[str, int]:
+def commit_lines(front: list[str]) -> dict[str, int]:
     """'runs.PHASE.commit' -> the line of each run record's commit, as storykit writes
     them (``runs:``, two spaces and the phase, four spaces and ``commit:``)."""
     found: dict[str, int] = {}

@@ -8,6 +8,8 @@ caught without re-running anything.
 
 from __future__ import annotations
 
+import posixpath
+from functools import lru_cache
 from typing import Any, TypeGuard
 
 ERROR, WARNING = "error", "warning"
@@ -85,11 +87,14 @@ def evidence_problems(meta: dict[str, Any], *, min_tests: int, validation: bool)
     return found
 
 
+# A story's runs name the same few test files over and over (every node of a file, in
+# every run): each path is normalised once per process.
+_normpath = lru_cache(maxsize=4096)(posixpath.normpath)
+
+
 def _covered(node: str, tests: list[str]) -> bool:
     """True when a recorded node id lies under one of the story's test paths."""
-    import posixpath
-
-    path = posixpath.normpath(node.split("::", 1)[0])
+    path = _normpath(node.split("::", 1)[0])
     if "/" not in path and "." not in path:
         return True  # a runner's id with no file in it (JUnit from some runners): nothing to attribute
     for test in tests:
@@ -97,7 +102,7 @@ def _covered(node: str, tests: list[str]) -> bool:
             if node == test or node.startswith((test + "::", test + "[")):
                 return True
             continue
-        base = posixpath.normpath(test)
+        base = _normpath(test)
         if path == base or base == "." or path.startswith(base + "/"):
             return True
     return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -23,8 +23,7 @@ _CHECKBOX = re.compile(r"^(\s*[-*+]\s+\[)([ xX])(\]\s?)(.*?)(\r\n|\r|\n)?$")
 _BACKTICKS = re.compile(r"`{3,}")
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):  # a tuple: made thousands of times per check, three times cheaper than a dataclass
     level: int
     title: str
     line: int  # 0-based index of the heading line
@@ -95,8 +94,10 @@ if TYPE_CHECKING:
     class _Outlined(Protocol):
         """What Document's queries read: storykit.story.outline.Outline borrows them too."""
 
-        lines: list[str]
         headings: list[Heading]
+
+        @property
+        def lines(self) -> list[str]: ...
 
         @property
         def code(self) -> Set[int]: ...

@@ -374,3 +374,43 @@ def test_the_key_lines_of_one_pass_are_key_line_s(front: list[str]) -> None:
     keys = ("id", "dependencies", "status", "duplicate_of")
     expected = {key: next((i + 1 for i, line in enumerate(front) if re.match(rf"{key}\s*:", line)), 1) for key in keys}
     assert key_lines(front) == expected
+
+
+FRONT_TEXT_LINES = ["---", "id: STORY-001", "id\x1f: x", "id\u00a0: x", "status: red", "status\t:", "dependencies:",
+                    "- STORY-002", "duplicate_of: STORY-002", "idx: 1", "runs:", "runs: {}", "  red:", "  green:",
+                    "   odd:", "  green: x", "    commit: abc", "    commit:", "     commit: deeper", "    at: x",
+                    "tests:", "", "\tcommit: x", " runs:", "title: a\x85b", "title: a\u2028b", "x\x0cy", "\r"]
+
+
+@given(st.lists(st.sampled_from(FRONT_TEXT_LINES), max_size=24), st.booleans())
+@settings(max_examples=400)
+def test_the_front_lines_found_in_the_text_are_those_of_its_lines(lines: list[str], final_newline: bool) -> None:
+    """The lines of the keys and of each run record's commit, found with patterns over
+    the front block, are what the line-by-line passes find in ``splitlines()``."""
+    from storykit.actions.check import commit_lines, front_lines, key_lines
+
+    front = "\n".join(lines) + ("\n" if final_newline else "")
+    split = front.splitlines()
+    assert front_lines(front) == {**key_lines(split), **commit_lines(split)}
+    assert list(front_lines(front)) == list({**key_lines(split), **commit_lines(split)})
+
+
+@given(st.lists(st.sampled_from(FRONT_TEXT_LINES + ["tests :", "test_command: x", "runs\u00a0:", "validate:"]),
+                max_size=24), st.booleans(), st.integers(0, 50))
+@settings(max_examples=300)
+def test_key_line_and_body_line_from_the_text_are_those_of_its_lines(lines: list[str], final_newline: bool,
+                                                                     index: int) -> None:
+    """A story's findings point at the same lines whether its front block was split
+    into lines or is searched as text: the first line that is the key, whitespace and
+    a colon (or 1), and the body's lines counted after the front block's."""
+    import re
+
+    from storykit.actions.check import front_key_line, front_line_count
+
+    front = "\n".join(lines) + ("\n" if final_newline else "")
+    split = front.splitlines()
+    for key in ("id", "status", "runs", "tests", "test_command", "validate", "missing"):
+        expected = next((i + 1 for i, line in enumerate(split) if re.match(rf"{re.escape(key)}\s*:", line)), 1)
+        assert front_key_line(front, key) == expected
+    assert front_line_count(front) == len(split)
+    assert front_line_count(front) + index + 1 == len(split) + index + 1

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storykit.story import templates
-from storykit.story.markdown import Document
+from storykit.story.markdown import Checkbox, Document, Heading
 from storykit.story.outline import Outline
 
 # ATX headings, fences of both kinds and lengths, HTML comments, task lists and text.
@@ -58,3 +58,80 @@ def test_placeholders() -> None:
         "Time: [X hours]\n"
     )
     assert outline.placeholders() == [(0, "[feature name]"), (0, "[user]"), (8, "[X hours]")]
+
+
+# The fast path (one LF text scanned at once) against the general one (line by line):
+# fragments that open, close or hide things, placeholders in every disguise, and the
+# whitespace str.lstrip strips but only \n ends a line at (\x0b \x1c \x85 \u2028 \xa0).
+TRICKY = FRAGMENTS + LIST_ITEMS + [
+    "- [ ] [todo] `[code]` <!-- storykit:done -->", "  * [ ] indented", "+ [X] upper", "- [ ]", "-  [ ]  two",
+    "<!-- [hidden]", "[still hidden] -->", "<!-- a --> [after comment]", "\t<!-- tab", "   <!-- x -->",
+    "[a][b] and [c]", "[a]\x0b[b]", "\\[escaped] [ok]", "[x]", "[!NOTE]", "[^1]", "[link](url)", "[key]: value",
+    "`[span` and `]`", "``[two ticks]``", "`", "**Status:** green", " \x0b**Status:** x", "\x1c**Status:**",
+    "\u2028**Status:** y", "\xa0**Status:**", "```\n**Status:** in code\n```", "~~~ \n[in tilde]\n~~~",
+    "## #", "## a #", "##\t#\t", "####### seven", "   ### x ###  ", "    # four", "## x#", "## x \\#", "#\t\x0bt\x0b",
+    "###### six ##### #", "## #a", "# \xa0# ", "#  ", "[multi", "line][ref] [p]", "[ref][", "\x85",
+    "# [Heading placeholder]", "  ## Indented heading", "<!--", "-->", "x --> y", "[", "]",
+]
+
+
+@given(st.lists(st.one_of(st.sampled_from(TRICKY), st.text(alphabet="[]`<!->#~ \t*x\\(:^\x0b\u2028", max_size=12)),
+                max_size=40), st.booleans())
+@settings(max_examples=600, deadline=None)
+def test_fast_outline_equals_the_line_by_line_one(lines: list[str], final_newline: bool) -> None:
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    fast, general = Outline(text), Outline.by_lines(text)
+    assert fast.headings == general.headings
+    assert fast.code == general.code
+    assert fast.line_count == len(general.lines)
+    assert fast.field_line("Status") == general.field_line("Status")
+    assert fast.placeholders() == general.placeholders_by_line()
+    end = min(9, len(general.lines))
+    assert fast.placeholders(min(2, end), end) == general.placeholders_by_line(min(2, end), end)
+    assert fast.unticked() == general.unticked_by_line()
+    assert fast.unticked(min(1, end), end) == general.unticked_by_line(min(1, end), end)
+    for title in ("Tasks", "Test Results", "Done", "step", ""):
+        for level in (1, 2, 3):
+            expected = Document.section(general, title, level)  # Document's own query on the same outline
+            assert fast.section(title, level) == general.section(title, level) == expected
+            assert fast.section(title, level) == expected  # asked twice: the kept answer
+    assert [fast.line(i) for i in range(fast.line_count)] == general.lines
+    for past in (len(general.lines), len(general.lines) + 1):
+        with pytest.raises(IndexError):
+            Outline(text).line(past)
+    assert fast.lines == general.lines
+
+
+@given(st.text(alphabet="# \tab\x0b\xa0\\", max_size=14))
+@settings(max_examples=500)
+def test_heading_titles_are_those_of_the_heading_pattern(after: str) -> None:
+    import re
+
+    # an ATX heading, as the outline reads it
+    heading = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+    for line in ("#" + after, "  ##" + after, "######" + after):
+        fast, general = Outline(line + "\n"), Outline.by_lines(line + "\n")
+        assert fast.headings == general.headings
+        match = heading.match(line)
+        assert fast.headings == ([Heading(len(match.group(1)), (match.group(2) or "").strip(), 0)] if match else [])
+
+
+@pytest.mark.parametrize("text", ["## A\r\n- [ ] [x y]\r\n**Status:** s\r\n", "# A\r- [ ] b\r[c]\r", ""])
+def test_text_with_cr_takes_the_line_by_line_path(text: str) -> None:
+    fast, general = Outline(text), Outline.by_lines(text)
+    assert (fast.headings, fast.code, fast.lines) == (general.headings, general.code, general.lines)
+    assert fast.placeholders() == general.placeholders_by_line()
+    assert fast.unticked() == general.unticked_by_line()
+    assert fast.field_line("Status") == general.field_line("Status")
+
+
+def test_the_lines_are_split_only_when_asked_for() -> None:
+    outline = Outline("# T\n\n**Status:** red\n\n## Tasks\n- [ ] a [b]\n")
+    assert outline.field_line("Status") == 2
+    assert outline.line(2) == "**Status:** red\n"
+    assert outline.section("Tasks") == (5, 6)
+    assert outline.unticked(5, 6) == [Checkbox(5, False, "a [b]")]
+    assert outline.placeholders() == [(5, "[b]")]
+    assert "lines" not in vars(outline)
+    with pytest.raises(IndexError):
+        outline.line(6)
