@@ -4,8 +4,6 @@ each shortcut gives exactly what the general path gives."""
 from __future__ import annotations
 
 import os
-import shutil
-from pathlib import Path
 
 import click
 import yaml
@@ -115,7 +113,7 @@ def test_findings_sort_as_their_fields_do() -> None:
     @settings(max_examples=100, derandomize=True, deadline=None)
     @given(findings)
     def same(items: list[checking.Finding]) -> None:
-        assert sorted(items, key=checking._ORDER) == sorted(items)
+        assert sorted(items, key=checking.SORT_KEY) == sorted(items)
 
     same()
 
@@ -127,27 +125,42 @@ NODE = st.sampled_from(["tests/test_a.py::test_x", "tests/test_a.py::test_x[1]",
                         "testsuite::case", "other/../tests/test_a.py::t"])
 
 
-@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(TEST_PATH, max_size=3), st.dictionaries(st.sampled_from(["red", "green", "final"]),
                                                         st.lists(NODE, max_size=4), min_size=1))
 @example(["tests/test_a.py"], {"red": ["tests/test_a.py::test_x"], "green": ["other/test_b.py::t"]})
 def test_records_in_the_evidence_file_are_judged_as_the_general_rule_judges_them(
-        tmp_path: Path, tests: list[str], runs: dict[str, list[str]]) -> None:
-    story = tmp_path / "stories" / "STORY-001-x.md"
-    evidence = records.evidence_path(story)
+        story: Project, tests: list[str], runs: dict[str, list[str]]) -> None:
+    found, general = judged(story, tests, runs)
+    assert found == sorted(general)  # check sorts its findings (same line: by message)
+
+
+def test_a_record_of_another_story_s_test_in_the_evidence_file_is_sk506(story: Project) -> None:
+    found, _ = judged(story, ["tests/test_a.py"], {"red": ["tests/test_a.py::test_x"],
+                                                   "green": ["tests/test_a.py::x", "other/test_b.py::t"]})
+    assert found == [("SK506", "error", "the green run record does not belong to STORY-001: it ran other/test_b.py::t, "
+                      "which is not among the story's tests (tests/test_a.py); runs are recorded only by 'storykit "
+                      "run-tests STORY-001': restore the story from git")]
+
+
+def judged(story: Project, tests: list[str], runs: dict[str, list[str]]) -> tuple[list[tuple[str, str, str]],
+                                                                                 list[tuple[str, str, str]]]:
+    """SK506 of check over a story whose runs' records are in its evidence file, and
+    what the general rule (every record through audit._covered) says of them."""
+    path = story.story_path()
+    evidence = records.evidence_path(path)
     evidence.parent.mkdir(parents=True, exist_ok=True)
-    evidence.write_text(records.dump_evidence({p: {"tests": dict.fromkeys(nodes, "passed")} for p, nodes in runs.items()}),
-                        encoding="utf-8")
-    filed = records.parse_evidence(evidence.read_text(encoding="utf-8"))
-    meta = {"id": "STORY-001", "tests": tests,
-            "runs": {p: {"evidence": records.tests_digest(filed[p])} for p in runs}}
-    parsed = checking._Parsed(story, "stories/STORY-001-x.md", meta, [])
-    checking._evidence_file_rule(parsed)
+    written = records.dump_evidence({p: {"tests": dict.fromkeys(nodes, "passed")} for p, nodes in runs.items()})
+    evidence.write_text(written, encoding="utf-8")
+    filed = records.parse_evidence(written)
+    set_meta(story, "STORY-001", tests=tests, runs={
+        p: {"at": "2999-01-01T00:00:00Z", "evidence": records.tests_digest(filed[p])} for p in runs})
+    found = [(f.code, f.severity, f.message) for f in report(story).findings if f.code == "SK506"]
     # the general rule: every run's records, each test id judged by audit._covered
     general = audit.ownership_problems({"id": "STORY-001", "tests": tests, "runs": {
         p: {"tests": {t.node: t.legacy() for t in filed[p]}} for p in runs}})
-    assert [(f.code, f.severity, f.message) for f in parsed.findings] == general
-    shutil.rmtree(tmp_path / "stories")
+    return found, general
 
 
 def test_a_cold_check_of_many_stories_in_a_subprocess_prints_what_a_warm_one_does(project: Project) -> None:
@@ -161,3 +174,39 @@ def test_a_cold_check_of_many_stories_in_a_subprocess_prints_what_a_warm_one_doe
     assert (cold.exit_code, cold.stdout, cold.stderr) == (warm.exit_code, warm.stdout, warm.stderr)
     assert cold.stdout.count("\n") == 2 and cold.stdout.startswith("::error file=stories/STORY-002-story-1.md,line=10,")
     assert os.path.isdir(project.root / ".storykit" / "cache")
+
+
+TEXT = st.text(max_size=20) | st.sampled_from(["stories/STORY-001-x.md", "SK401", "error", "warning", 'a "q" \\ b',
+                                               "\x00\x1f\x7f\u2028é😀", "\0findings\0"])
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(st.lists(st.builds(checking.Finding, TEXT, st.integers(-1, 10**6), TEXT, TEXT, TEXT), max_size=6),
+       st.integers(0, 10**5), st.lists(TEXT, max_size=2))
+@example([], 0, [])
+@example([checking.Finding("a", 1, "SK1", "error", "m")], 1, ["\0findings\0"])
+def test_the_json_document_is_what_the_indenting_encoder_writes(found: list[checking.Finding], stories: int,
+                                                                notes: list[str]) -> None:
+    import json
+
+    from storykit.cli import jsonout
+    from storykit.cli.commands.check import document
+
+    report = checking.Report(found, stories, notes)
+    general = {"stories": report.stories, "errors": report.errors, "warnings": report.warnings,
+               "findings": [f.as_dict() for f in found], "notes": notes}
+    assert document(report) == json.dumps(jsonout.document("check", general, ok=not report.errors),
+                                          ensure_ascii=False, indent=2)
+
+
+def test_findings_of_another_type_are_written_by_the_encoder() -> None:
+    import json
+
+    from storykit.cli import jsonout
+    from storykit.cli.commands.check import document
+
+    report = checking.Report([checking.Finding("a", True, "SK1", "error", "m")], 1)  # type: ignore[arg-type]
+    assert '"line": true' in document(report)
+    assert document(report) == json.dumps(jsonout.document("check", {
+        "stories": 1, "errors": 1, "warnings": 0, "findings": [f.as_dict() for f in report.findings], "notes": []},
+        ok=False), ensure_ascii=False, indent=2)

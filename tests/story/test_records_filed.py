@@ -1,9 +1,10 @@
-"""``check`` reads each evidence file once (records.read_filed), and the files storykit
-writes without a JSON parser: the result is always the general path's (parse_evidence,
-then tests_digest per run), whatever the file holds."""
+"""``check`` reads each evidence file once (records.read_filed), and a file with no
+backslash without a json.dumps per test: the result is always the general path's
+(parse_evidence, then tests_digest per run), whatever the file holds."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from hypothesis import example, given, settings
@@ -14,13 +15,14 @@ from storykit.story import records
 # Text a test id, an outcome or a reason may hold: plain, or what JSON must escape.
 TEXT = st.one_of(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7e, blacklist_characters='"\\'),
                          max_size=12),
-                 st.text(max_size=12))
+                 st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12))  # a file is UTF-8
 OUTCOME = st.sampled_from(["passed", "failed", "error", "skipped", "xfailed"]) | st.text(
-    alphabet=st.characters(blacklist_characters=" "), min_size=1, max_size=6)
+    alphabet=st.characters(blacklist_characters=" ", blacklist_categories=("Cs",)), min_size=1, max_size=6)
 PHASE = st.sampled_from(list(records.PHASES)) | TEXT
 RUN = st.dictionaries(TEXT, st.tuples(OUTCOME, st.none() | TEXT.filter(bool)), max_size=5)
 RUNS = st.dictionaries(PHASE, RUN, max_size=4)
-PLAIN = st.text(alphabet=st.characters(min_codepoint=0x20, blacklist_characters='"\\'), max_size=12)
+PLAIN = st.text(alphabet=st.characters(min_codepoint=0x20, blacklist_characters='"\\', blacklist_categories=("Cs",)),
+                max_size=12)
 PLAIN_PHASE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7e, blacklist_characters='"\\'),
                       max_size=8)  # written by json.dumps with ASCII escapes
 
@@ -42,14 +44,14 @@ def written(runs: dict[str, dict[str, tuple[str, str | None]]]) -> str:
                                   for phase, tests in runs.items()})
 
 
-@settings(max_examples=100, derandomize=True, deadline=None)
+@settings(max_examples=150, derandomize=True, deadline=None)
 @given(RUNS)
 @example({"red": {'tests/a.py::t["x"]': ("failed", "Assertion\\Error")}})
 @example({"green": {}})
+@example({"red": {"tests/a.py::t[é-\U0001f600]": ("failed", "x\x7f\u2028y")}})
 def test_a_written_file_is_read_as_the_parser_reads_it(runs: dict[str, dict[str, tuple[str, str | None]]]) -> None:
     text = written(runs)
-    fast = records._read_written(text)
-    assert fast is None or fast == general(text)
+    assert records.filed_of(text) == general(text)
 
 
 @settings(max_examples=80, derandomize=True, deadline=None)
@@ -57,11 +59,12 @@ def test_a_written_file_is_read_as_the_parser_reads_it(runs: dict[str, dict[str,
                        st.dictionaries(PLAIN, st.tuples(st.sampled_from(["passed", "failed"]), st.none() | PLAIN),
                                        min_size=1, max_size=5),
                        min_size=1, max_size=4))
-def test_what_storykit_usually_writes_takes_the_fast_path(runs: dict[str, dict[str, tuple[str, str | None]]]) -> None:
+def test_what_storykit_usually_writes_takes_the_fast_path(
+        runs: dict[str, dict[str, tuple[str, str | None]]]) -> None:
     text = written(runs)
-    fast = records._read_written(text)
-    assert fast is not None
-    assert fast == general(text)
+    assert "\\" not in text  # what filed_of reads without a json.dumps per test
+    found = records.filed_of(text)
+    assert found is not None and found == general(text)
 
 
 @settings(max_examples=150, derandomize=True, deadline=None)
@@ -71,18 +74,27 @@ def test_any_edit_of_a_written_file_is_read_exactly_or_left_to_the_parser(
     text = written(runs)
     at = data.draw(st.integers(0, len(text)))
     cut = data.draw(st.integers(0, 3))
-    inserted = data.draw(st.sampled_from(["", ",", "\n", " ", '"', "\\", "]", "[", "null", '"red": [],', "\t", "x"]))
+    inserted = data.draw(st.sampled_from(["", ",", "\n", " ", '"', "]", "[", "null", '"red": [],', "\t", "x", "\x01",
+                                          "1", "{}", '"a"', "\r", "\r\n"]))
     edited = text[:at] + inserted + text[at + cut:]
-    fast = records._read_written(edited)
-    assert fast is None or fast == general(edited)
+    assert records.filed_of(edited) == general(edited)
+    # read from a file as bytes (no newline translation) as read_evidence reads it as text
+    with tempfile.TemporaryDirectory() as folder:
+        story = Path(folder) / "STORY-001-x.md"
+        records.evidence_path(story).parent.mkdir()
+        records.evidence_path(story).write_bytes(edited.encode("utf-8"))
+        stored = records.read_evidence(story)
+        assert records.read_filed(story) == (None if stored is None else {
+            phase: (records.tests_digest(tests), [(t.node, t.outcome, t.why) for t in tests])
+            for phase, tests in stored.items()})
 
 
-@settings(max_examples=80, derandomize=True, deadline=None)
-@given(st.text(alphabet='{}[]",: \nabnulredgxf\\1', max_size=80))
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(st.text(alphabet='{}[]",: \nabnulredgxf1\x00\x1f\u00e9', max_size=60))
 def test_arbitrary_text_is_read_exactly_or_left_to_the_parser(text: str) -> None:
-    for candidate in (text, records._HEAD + text + records._TAIL):
-        fast = records._read_written(candidate)
-        assert fast is None or fast == general(candidate)
+    for candidate in (text, '{"runs": {' + text + "}}", '{"runs": {"red": [' + text + "]}}",
+                      '{"runs": {"red": [["' + text + '", "failed", null]]}}'):
+        assert records.filed_of(candidate) == general(candidate)
 
 
 def test_read_filed_reads_the_file_once_as_read_evidence_does(tmp_path: Path) -> None:
@@ -91,7 +103,8 @@ def test_read_filed_reads_the_file_once_as_read_evidence_does(tmp_path: Path) ->
     path = records.evidence_path(story)
     assert records.read_filed(story) is None  # no file
     path.parent.mkdir()
-    runs = {"red": {"tests/test_x.py::test_a": ("failed", "AssertionError"), "tests/test_x.py::test_b": ("passed", None)},
+    runs = {"red": {"tests/test_x.py::test_a": ("failed", "AssertionError"),
+                    "tests/test_x.py::test_b": ("passed", None)},
             "green": {"tests/test_x.py::test_a": ("passed", None)}}
     path.write_text(written(runs), encoding="utf-8")
     expected = {phase: (records.tests_digest(tests), [(t.node, t.outcome, t.why) for t in tests])
