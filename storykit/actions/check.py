@@ -9,8 +9,10 @@ Finding values; the command prints them.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,8 @@ CODES = {
     "SK702": "unticked items left in a done story (warning)",
     "SK801": "the tracker is not what 'storykit tracker' would write",
 }
+# The order of Finding's fields (what order=True compares), as one C-level sort key.
+SORT_KEY = attrgetter("path", "line", "code", "severity", "message")
 _LOCATED = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+))?: (?P<message>.*)$", re.S)
 
 
@@ -277,13 +281,14 @@ def check(project: Project, run_commits: str | None = None) -> Report:
             stories.append(parsed)
     cache.save()
     notes: list[str] = []
-    _history_rule(project, stories, run_commits or config.run_commits, run_commits is not None, notes)
-    whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files))
-    findings.extend(f for f in whole if f.code != "SK801")
-    for parsed in stories:
-        findings.extend(parsed.findings)
-    findings.sort()
-    findings.extend(f for f in whole if f.code == "SK801")  # the tracker last, after every story
+    with paused_gc():  # the same acyclic front matters, walked again by the rules over all stories
+        _history_rule(project, stories, run_commits or config.run_commits, run_commits is not None, notes)
+        whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files))
+        findings.extend(f for f in whole if f.code != "SK801")
+        for parsed in stories:
+            findings.extend(parsed.findings)
+        findings.sort(key=SORT_KEY)  # = findings.sort(), without a Python __lt__ per comparison
+        findings.extend(f for f in whole if f.code == "SK801")  # the tracker last, after every story
     return Report(findings, len(files), notes)
 
 
@@ -312,7 +317,7 @@ def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[
     for parsed in stories:  # the story's own findings stay its own; these are returned
         del parsed.findings[before[id(parsed)]:]
     if all_usable:  # else 'storykit tracker' itself would refuse
-        found.extend(_tracker_rule(project, stories))
+        found.extend(_tracker_rule(project, stories, stamps))
     kept.put([list(vars(f).values()) for f in found])
     return found
 
@@ -474,20 +479,26 @@ def _evidence_file_rule(parsed: _Parsed) -> None:
     digests name (read every time: the file changes apart from the story)."""
     from storykit.story import records
 
-    found = records.problems(parsed.path, parsed.meta)
+    found, stored = records.audit(parsed.path, parsed.meta)  # the evidence file read once, for both rules
     for problem in found:
         parsed.add("SK602", problem, key="runs")
     runs = parsed.meta.get("runs")
-    if found or not isinstance(runs, dict):
-        return
+    if found or not isinstance(runs, dict) or not stored:
+        return  # (no file read: no run has its records in one)
     # SK506 on the tests a run ran, for records that live in the evidence file (the
     # cached rules read the story file alone, so they see only inline records)
-    stored = records.read_evidence(parsed.path) or {}
-    filed = {str(phase): {"tests": {t.node: t.legacy() for t in stored[str(phase)]}} for phase, run in runs.items()
-             if isinstance(run, dict) and run.get("evidence") and "tests" not in run and str(phase) in stored}
+    tests = parsed.meta.get("tests")
+    # A node whose file is one of the story's test paths, already normal, is the story's
+    # (audit._covered): a run of only such nodes has nothing to report.
+    own = {t for t in tests if isinstance(t, str) and "::" not in t and posixpath.normpath(t) == t} \
+        if isinstance(tests, list) else set()
+    filed = {str(phase): {"tests": {node: f"{outcome} {why}" if why else outcome  # TestRecord.legacy
+                                    for node, outcome, why in stored[str(phase)][1]}}
+             for phase, run in runs.items()
+             if isinstance(run, dict) and run.get("evidence") and "tests" not in run and str(phase) in stored
+             and not all(node.partition("::")[0] in own for node, _, _ in stored[str(phase)][1])}
     if filed:
-        for code, severity, message in audit.ownership_problems({"id": parsed.id, "tests": parsed.meta.get("tests"),
-                                                                  "runs": filed}):
+        for code, severity, message in audit.ownership_problems({"id": parsed.id, "tests": tests, "runs": filed}):
             parsed.add(code, message, key="status", severity=severity)
 
 
@@ -678,11 +689,20 @@ def _in_history(project: Project, head: str, commits: set[str]) -> set[str]:
     return {commit for commit in commits if answers.get(commit) is True}
 
 
-def _tracker_rule(project: Project, stories: list[_Parsed]) -> list[Finding]:
+def _tracker_rule(project: Project, stories: list[_Parsed],
+                  stamps: dict[str, tuple[int, int]] | None = None) -> list[Finding]:
+    """SK801 when the tracker is not what 'storykit tracker' would write from ``stories``
+    (every story file, read under ``stamps``)."""
     from storykit.project import tracker
 
     config = project.config
     rel = project.rel(config.tracker_path)
+    if stamps is not None:
+        # The record of the tracker's last write (tracker.json) proves it current when it was
+        # rendered from these very files under these stamps: nothing to render.
+        known = tracker.prove(project)
+        if known is not None and known.stamps == stamps:
+            return []
     entries = project.sort_entries(Entry(p.path, p.meta) for p in stories)
     wanted = tracker.render(project, entries)
     try:

@@ -65,9 +65,14 @@ def emit(kind: str, data: dict[str, Any], *, ok: bool = True) -> None:
     """Print one document (indented, UTF-8, keys in the order given) on stdout."""
     import json
 
+    write(json.dumps(document(kind, data, ok=ok), ensure_ascii=False, indent=2))
+
+
+def write(text: str) -> None:
+    """Print one document already encoded as ``emit`` encodes it."""
     sys.stdout.flush()  # what went to stderr so far comes first
     stream = _stdout or sys.stdout
-    stream.write(json.dumps(document(kind, data, ok=ok), ensure_ascii=False, indent=2) + "\n")
+    stream.write(text + "\n")
     stream.flush()
 
 

@@ -63,7 +63,7 @@ def _fmt_hours(value: float) -> str:
 def render(project: Project, entries: list[Entry] | None = None) -> str:
     """The tracker's text for the project's stories as they are on disk (or for
     ``entries`` already read, e.g. by ``storykit check``)."""
-    return _render(project, entries)[0]
+    return _render(project, entries, with_facts=False)[0]
 
 
 def _prefix(project: Project) -> str:
@@ -109,9 +109,11 @@ def _time_lines(sums: list[float]) -> list[str]:
             f"| Done stories | {_range(done_low, done_high)} h | {_fmt_hours(actual)} h |"]
 
 
-def _render(project: Project, entries: list[Entry] | None = None) -> tuple[str, dict[str, Any]]:
+def _render(project: Project, entries: list[Entry] | None = None,
+            with_facts: bool = True) -> tuple[str, dict[str, Any]]:
     """The tracker's text, and what a later save needs to update one story's rows in it
-    (``_rows``): whether it may (``clean``), the time sums, and the derived Blocks."""
+    (``_rows``): whether it may (``clean``), the time sums, and the derived Blocks
+    (``with_facts=False``: the text alone)."""
     from storykit.core import graph
 
     broken = []
@@ -164,6 +166,8 @@ def _render(project: Project, entries: list[Entry] | None = None) -> tuple[str, 
         out += [_node_line(e.id, e.meta) for e in entries if e.id in linked]
         out += [f"  {_node(a)} --> {_node(b)}" for a, b in sorted(edges)]
         out += ["```", ""]
+    if not with_facts:
+        return "\n".join(out), {}
     # One story's rows can be updated in place only where every story is one known row:
     # no unreadable file, no id twice, every status one of the rows, dependencies lists of ids.
     clean = not broken and len(deps) == len(entries) and all(

@@ -241,29 +241,98 @@ def attach(story_path: Path, meta: dict[str, Any]) -> None:
 def problems(story_path: Path, meta: dict[str, Any]) -> list[str]:
     """What is wrong between the front matter's run digests and the evidence file (for
     ``check``); ``meta`` as read from the file, without records attached."""
+    return audit(story_path, meta)[0]
+
+
+Filed = dict[str, tuple[str, list[tuple[str, str, str | None]]]]  # run -> (digest, [(node, outcome, why)])
+
+
+def audit(story_path: Path, meta: dict[str, Any]) -> tuple[list[str], Filed | None]:
+    """``problems``, and the evidence file as read for them (each run's digest and
+    records; None when it was not read or is not an evidence file): one read per story."""
     runs = meta.get("runs")
     if not isinstance(runs, dict):
-        return []
+        return [], None
     wanted = {str(p): r["evidence"] for p, r in runs.items() if isinstance(r, dict) and r.get("evidence")}
     if not wanted:
-        return []
+        return [], None
     path = evidence_path(story_path)
     rel = f"{story_path.parent.name}/{FOLDER}/{path.name}"
     fix = "restore the file from git, or run the tests again"
     if not path.exists():
         first = next(iter(wanted))
-        return [f"{rel} is missing: the {first} run's per-test records are not there; {fix}"]
-    stored = read_evidence(story_path)
+        return [f"{rel} is missing: the {first} run's per-test records are not there; {fix}"], None
+    stored = _read_filed(path)
     if stored is None:
-        return [f"{rel} is not a storykit evidence file (unreadable JSON, or not [node, outcome, why] records); {fix}"]
+        return [f"{rel} is not a storykit evidence file (unreadable JSON, or not [node, outcome, why] records); "
+                f"{fix}"], None
     found = []
     for phase, digest in wanted.items():
-        tests = stored.get(phase)
-        if tests is None:
+        filed = stored.get(phase)
+        if filed is None:
             found.append(f"{rel} has no per-test records for the {phase} run; {fix}")
-        elif tests_digest(tests) != digest:
+        elif filed[0] != digest:
             found.append(f"the per-test records of the {phase} run in {rel} do not match the digest in the front "
                          f"matter (edited by hand?); {fix}")
+    return found, stored
+
+
+def read_filed(story_path: Path) -> Filed | None:
+    """The story's evidence file as ``check`` needs it: each run's digest (``tests_digest``)
+    and records; None when ``read_evidence`` would give None."""
+    return _read_filed(evidence_path(story_path))
+
+
+def _read_filed(path: Path) -> Filed | None:
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        # Bytes, not read_text: its newline translation changes only the whitespace
+        # between JSON values (a raw line end inside a string is invalid either way).
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return filed_of(text)
+
+
+def filed_of(text: str) -> Filed | None:
+    """``read_filed`` of a file holding ``text``: ``parse_evidence`` and ``tests_digest``
+    (one ``json.dumps`` per test), or, for text with no backslash, the plain reader."""
+    if "\\" not in text:
+        return _read_plain(text)
+    try:
+        stored = parse_evidence(text)
+    except ValueError:
+        return None
+    return {phase: (tests_digest(tests), [(t.node, t.outcome, t.why) for t in tests])
+            for phase, tests in stored.items()}
+
+
+def _read_plain(text: str) -> Filed | None:
+    """``parse_evidence`` and ``tests_digest`` in one pass, for a file with no backslash:
+    no string in it is escaped, and JSON allows no raw quote or control character in a
+    string, so each record's canonical line (``_line``) is its strings between quotes,
+    without a json.dumps per test.  None where parse_evidence raises ValueError."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    runs = data.get("runs") if isinstance(data, dict) else None
+    if not isinstance(runs, dict):
+        return None
+    found: Filed = {}
+    for phase, tests in runs.items():
+        if not isinstance(tests, list):
+            return None
+        lines, kept = [], []
+        for item in tests:
+            if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
+                    and isinstance(item[1], str) and (item[2] is None or isinstance(item[2], str))):
+                return None
+            node, outcome, why = item
+            lines.append(f'["{node}", "{outcome}", null]\n' if why is None else f'["{node}", "{outcome}", "{why}"]\n')
+            kept.append((node, outcome, why))
+        found[str(phase)] = ("sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest(), kept)
     return found
 
 
