@@ -9,6 +9,7 @@ Finding values; the command prints them.
 
 from __future__ import annotations
 
+import gc
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -259,16 +260,17 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     salt = repr((bool(config.validate), config.min_tests, config.id_prefix, config.id_width, folder,
                  project.rel(config.tracker_path)))
     cache = MetaCache(config.state_path, config.stories_path, kind="check", salt=salt)
-    # Thousands of parsed front matters are acyclic; the cycle collector re-walking
-    # them all on every generation-2 pass cost a quarter of the run.
+
     def read(path: Path) -> dict[str, Any]:
         return _local(project, path, folder)
 
-    cache.read_ahead(files, read)  # a fresh clone's stories, parsed on every core
-    load = read
+    notes: list[str] = []
+    # Thousands of parsed front matters are acyclic; the cycle collector re-walking
+    # them all on every generation-2 pass cost a quarter of the run.
     with paused_gc():
+        cache.read_ahead(files, read)  # a fresh clone's stories, parsed on every core
         for path in files:
-            local = cache.meta(path, load)
+            local = cache.meta(path, read)
             found = [Finding(*f) for f in local["findings"]]
             if not local["usable"]:
                 findings.extend(found)
@@ -279,9 +281,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
             stories.append(parsed)
-    cache.save()
-    notes: list[str] = []
-    with paused_gc():  # the same acyclic front matters, walked again by the rules over all stories
+        cache.save()
         _history_rule(project, stories, run_commits or config.run_commits, run_commits is not None, notes)
         whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files))
         findings.extend(f for f in whole if f.code != "SK801")
@@ -289,6 +289,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
             findings.extend(parsed.findings)
         findings.sort(key=SORT_KEY)  # = findings.sort(), without a Python __lt__ per comparison
         findings.extend(f for f in whole if f.code == "SK801")  # the tracker last, after every story
+    gc.freeze()  # kept until the command ends (storykit.cli.app.run): printing need not walk it again
     return Report(findings, len(files), notes)
 
 
