@@ -55,23 +55,34 @@ def snapshot(root: Path) -> str | None:
     """A tree object of the whole work tree as it is now (tracked and untracked files,
     .gitignore respected), without touching the real index: the evidence of exactly
     what the code was at a test run."""
-    try:  # the work tree and its git folder in one call (it is on the path of every test run)
-        proc = subprocess.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=root,
+    return _head_and_snapshot(root, with_head=False)[1]
+
+
+def _head_and_snapshot(root: Path, *, with_head: bool = True) -> tuple[str | None, str | None]:
+    """``head`` (when ``with_head``) and ``snapshot``, asking git for the work tree, its
+    git folder and HEAD in one call (it is on the path of every test run)."""
+    asked = ["--verify", "-q", "HEAD"] if with_head else []
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", *asked], cwd=root,
                               capture_output=True, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
-        return None
+        return None, None
     found = proc.stdout.split(b"\n")
-    if proc.returncode != 0:
-        return None
+    born = with_head and proc.returncode == 0
+    if proc.returncode != 0 and not (with_head and proc.returncode == 1 and found[0]):
+        return None, None  # not a repository (an unborn HEAD is exit 1, the paths printed)
+    commit = None
     try:
-        if len(found) == 3 and not found[2]:  # two paths, as the file system spells them
-            return _snapshot(Path(os.fsdecode(found[0])), Path(os.fsdecode(found[1])))
-        top = toplevel(root)  # a path holding a newline: asked one at a time
+        if len(found) == (4 if born else 3) and not found[-1]:  # the paths as the file system spells them
+            commit = found[2].decode("ascii", "replace").strip() or None if born else None
+            return commit, _snapshot(Path(os.fsdecode(found[0])), Path(os.fsdecode(found[1])))
+        commit = head(root) if with_head else None  # a path holding a newline: asked one at a time
+        top = toplevel(root)
         if top is None:
-            return None
-        return _snapshot(top, Path(_git(top, "rev-parse", "--absolute-git-dir").strip()))
+            return commit, None
+        return commit, _snapshot(top, Path(_git(top, "rev-parse", "--absolute-git-dir").strip()))
     except GitError:
-        return None  # e.g. unmerged paths mid-merge: the run is still recorded, without a tree
+        return commit, None  # e.g. unmerged paths mid-merge: the run is still recorded, without a tree
 
 
 class Snapshot:
@@ -90,7 +101,7 @@ class Snapshot:
 
     def _take(self) -> None:
         try:
-            self._found = head(self.root), snapshot(self.root)
+            self._found = _head_and_snapshot(self.root)
         except BaseException as exc:  # raised in the thread that asks, as a call would
             self._error = exc
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics as stats
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -119,6 +118,8 @@ def parse_pytest_benchmark(data: Any, statistic: str) -> list[Sample]:
 
 
 def statistic_of(values: Sequence[float], statistic: str) -> float:
+    import statistics as stats  # here, not at the top: every command's config check imports this module
+
     if statistic == "min":
         return min(values)
     if statistic == "mean":

@@ -192,9 +192,30 @@ def test_the_snapshot_is_the_work_tree_wherever_it_is(bare: Project, where: str)
     (root / "src" / "a.py").write_text("changed\n", encoding="utf-8")
     (root / "src" / "b.py").write_text("untracked\n", encoding="utf-8")
     expected = index_tree(root)
-    assert git.snapshot(root / "src" if where == "a subfolder" else root) == expected
+    asked = root / "src" if where == "a subfolder" else root
+    assert git.snapshot(asked) == expected
+    assert git.Snapshot(asked).result() == (git.head(asked), expected)  # HEAD asked in the same call
+    assert git.head(asked) == bare.git("rev-parse", "HEAD").strip()
     assert subprocess.run(["git", "show", f"{expected}:src/a.py"], cwd=root, capture_output=True,
                           text=True).stdout == "changed\n"
+
+
+def test_the_snapshot_of_a_repository_without_commits_has_no_head(tmp_path: Path) -> None:
+    from storykit import git
+
+    subprocess.run(["git", "init", "-q", str(tmp_path / "new")], check=True)
+    (tmp_path / "new" / "a.py").write_text("first\n", encoding="utf-8")
+    commit, tree = git.Snapshot(tmp_path / "new").result()
+    assert commit is None and tree == git.snapshot(tmp_path / "new") and tree == index_tree_of_new(tmp_path / "new")
+    (tmp_path / "none").mkdir()
+    assert git.Snapshot(tmp_path / "none").result() == (None, None)  # not a repository
+
+
+def index_tree_of_new(root: Path) -> str:
+    env = {**os.environ, "GIT_INDEX_FILE": str(root.parent / "fresh-index")}
+    subprocess.run(["git", "add", "-A", "--", "."], cwd=root, env=env, check=True)
+    return subprocess.run(["git", "write-tree"], cwd=root, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
 
 
 def test_a_run_refused_before_it_starts_leaves_nothing_of_git_behind(story: Project, tmp_path: Path) -> None:
