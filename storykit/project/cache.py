@@ -279,8 +279,13 @@ def _entry(name: str, size: int, mtime: int, text: str) -> str:
 def _write_file(state_dir: Path, path: Path, data: bytes) -> None:
     """Atomically write a cache file, creating storykit's git-ignored folder if needed."""
     if not state_dir.is_dir():
-        state_dir.mkdir(parents=True)
-        (state_dir / ".gitignore").write_text("*\n", encoding="utf-8")  # as `storykit init` does
+        try:  # another process (a worker of the same command) may create it at the same moment
+            state_dir.mkdir(parents=True)
+        except FileExistsError:
+            if not state_dir.is_dir():
+                raise
+        else:  # the process that made the folder git-ignores it, as `storykit init` does
+            (state_dir / ".gitignore").write_text("*\n", encoding="utf-8")
     path.parent.mkdir(exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

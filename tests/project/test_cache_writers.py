@@ -41,3 +41,16 @@ def test_writers_creating_the_cache_folder_at_once_all_write_their_files(tmp_pat
         written = sorted(path.name.split("-")[0] for path in (state / "cache").glob("*.json"))
         assert written == sorted(f"kind{n}" for n in range(WRITERS)), f"attempt {attempt}: {written}"
         assert (state / ".gitignore").read_text(encoding="utf-8") == "*\n"  # git-ignored, as init makes it
+
+
+def test_a_file_where_the_cache_folder_belongs_is_left_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "stories"
+    folder.mkdir()
+    (folder / "STORY-001-a.md").write_text("a story", encoding="utf-8")
+    os.utime(folder / "STORY-001-a.md", ns=(AN_HOUR_AGO, AN_HOUR_AGO))
+    state = tmp_path / "state"
+    cache = MetaCache(state, folder)
+    state.write_text("not a folder", encoding="utf-8")  # made after the cache looked: it only finds out writing
+    assert cache.meta(folder / "STORY-001-a.md", lambda path: {"title": "a"}) == {"title": "a"}
+    cache.save()  # a cache never fails a command
+    assert state.read_text(encoding="utf-8") == "not a folder"
