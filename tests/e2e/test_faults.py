@@ -65,9 +65,17 @@ def red(story: Project) -> Project:
     return story
 
 
+# storykit started as from a terminal: with Ctrl-C's SIGINT handled. A process started
+# with SIGINT ignored (a background job of a script, as a CI step may be) keeps it ignored,
+# Python included; so the suite, wherever it runs, resets it and then becomes storykit
+# (exec: the same process, the pid the tests signal).
+AS_FROM_A_TERMINAL = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                      "os.execv(sys.executable, [sys.executable, '-m', 'storykit', *sys.argv[1:]])")
+
+
 def start(project: Project, *args: str, stdout: int | None = subprocess.DEVNULL) -> subprocess.Popen[str]:
     """storykit as a real background process."""
-    return subprocess.Popen([sys.executable, "-m", "storykit", *args], cwd=project.root, stdout=stdout,
+    return subprocess.Popen([sys.executable, "-c", AS_FROM_A_TERMINAL, *args], cwd=project.root, stdout=stdout,
                             stderr=subprocess.PIPE, text=True, env=dict(os.environ))
 
 
