@@ -120,14 +120,7 @@ def test_a_story_edited_while_the_tests_run_is_in_the_tracker(two: Project) -> N
 
 def add_all_tree(root: Path) -> str:
     """The work tree as `git add -A` into a copy of the index and `write-tree` make it."""
-    index = root / ".git" / "test-index"
-    shutil.copyfile(root / ".git" / "index", index)
-    env = {**os.environ, "GIT_INDEX_FILE": str(index)}
-    subprocess.run(["git", "add", "-A", "--", "."], cwd=root, env=env, check=True)
-    tree = subprocess.run(["git", "write-tree"], cwd=root, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
-    index.unlink()
-    return tree
+    return index_tree(root)
 
 
 def test_the_recorded_tree_is_the_work_tree_the_tests_ran_on(story: Project) -> None:
@@ -162,11 +155,13 @@ def test_the_recorded_tree_is_the_work_tree_the_tests_ran_on(story: Project) -> 
 
 
 def index_tree(root: Path) -> str:
-    """`git add -A` into a copy of ``root``'s own index (a linked worktree has its own) and `write-tree`."""
+    """`git add -A` into a copy of ``root``'s own index (a linked worktree has its own; a
+    repository without commits may have none) and `write-tree`."""
     real = Path(subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-path", "index"], cwd=root,
                                check=True, capture_output=True, text=True).stdout.strip())
     copy = root.parent / "index-copy"
-    shutil.copyfile(real, copy)
+    if real.exists():
+        shutil.copyfile(real, copy)
     env = {**os.environ, "GIT_INDEX_FILE": str(copy)}
     subprocess.run(["git", "add", "-A", "--", "."], cwd=root, env=env, check=True)
     tree = subprocess.run(["git", "write-tree"], cwd=root, env=env, check=True, capture_output=True,
@@ -206,16 +201,9 @@ def test_the_snapshot_of_a_repository_without_commits_has_no_head(tmp_path: Path
     subprocess.run(["git", "init", "-q", str(tmp_path / "new")], check=True)
     (tmp_path / "new" / "a.py").write_text("first\n", encoding="utf-8")
     commit, tree = git.Snapshot(tmp_path / "new").result()
-    assert commit is None and tree == git.snapshot(tmp_path / "new") and tree == index_tree_of_new(tmp_path / "new")
+    assert commit is None and tree == git.snapshot(tmp_path / "new") and tree == index_tree(tmp_path / "new")
     (tmp_path / "none").mkdir()
     assert git.Snapshot(tmp_path / "none").result() == (None, None)  # not a repository
-
-
-def index_tree_of_new(root: Path) -> str:
-    env = {**os.environ, "GIT_INDEX_FILE": str(root.parent / "fresh-index")}
-    subprocess.run(["git", "add", "-A", "--", "."], cwd=root, env=env, check=True)
-    return subprocess.run(["git", "write-tree"], cwd=root, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 def test_a_run_refused_before_it_starts_leaves_nothing_of_git_behind(story: Project, tmp_path: Path) -> None:
