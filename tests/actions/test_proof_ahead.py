@@ -118,11 +118,6 @@ def test_a_story_edited_while_the_tests_run_is_in_the_tracker(two: Project) -> N
     assert tracker.prove(store(two)) is not None
 
 
-def add_all_tree(root: Path) -> str:
-    """The work tree as `git add -A` into a copy of the index and `write-tree` make it."""
-    return index_tree(root)
-
-
 def test_the_recorded_tree_is_the_work_tree_the_tests_ran_on(story: Project) -> None:
     story.write(".gitignore", story.read(".gitignore") + "ignored.txt\n" if (story.root / ".gitignore").exists()
                 else "ignored.txt\n")
@@ -143,7 +138,7 @@ def test_the_recorded_tree_is_the_work_tree_the_tests_ran_on(story: Project) -> 
         "    assert False\n\n\n"
         "def test_feature_1():\n"
         "    assert False\n"))
-    expected = add_all_tree(story.root)
+    expected = index_tree(story.root)
     red = story.sk("run-tests", "STORY-001")
     assert red.exit_code == 0, red.output
     tree = load_meta(story.story_path())["runs"]["red"]["tree"]
