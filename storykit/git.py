@@ -55,10 +55,10 @@ def snapshot(root: Path) -> str | None:
     """A tree object of the whole work tree as it is now (tracked and untracked files,
     .gitignore respected), without touching the real index: the evidence of exactly
     what the code was at a test run."""
-    return _head_and_snapshot(root, with_head=False)[1]
+    return head_and_snapshot(root, with_head=False)[1]
 
 
-def _head_and_snapshot(root: Path, *, with_head: bool = True) -> tuple[str | None, str | None]:
+def head_and_snapshot(root: Path, *, with_head: bool = True) -> tuple[str | None, str | None]:
     """``head`` (when ``with_head``) and ``snapshot``, asking git for the work tree, its
     git folder and HEAD in one call (it is on the path of every test run)."""
     asked = ["--verify", "-q", "HEAD"] if with_head else []
@@ -101,7 +101,7 @@ class Snapshot:
 
     def _take(self) -> None:
         try:
-            self._found = _head_and_snapshot(self.root)
+            self._found = head_and_snapshot(self.root)
         except BaseException as exc:  # raised in the thread that asks, as a call would
             self._error = exc
 

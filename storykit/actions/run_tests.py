@@ -249,8 +249,7 @@ class _Before:
         that the tracker is current starts, and goes on while the tests run (started
         beside git's snapshot, it slowed git down: both stat every story file)."""
         digest = evidence.digest(project.root, evidence.test_files(story.meta)) if story.meta.get("tests") else None
-        commit, tree = snapshot.result() if snapshot is not None else (git.head(project.root),
-                                                                     git.snapshot(project.root))
+        commit, tree = snapshot.result() if snapshot is not None else git.head_and_snapshot(project.root)
         proof = _Proof(project)
         proof.start()
         return cls(commit, tree, digest, proof)
