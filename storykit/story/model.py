@@ -8,6 +8,7 @@ value in it changes.  The body belongs to people, except the few regions that
 from __future__ import annotations
 
 import copy
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,7 +246,29 @@ def parse(text: str, path: Path) -> Story:
 
 
 def read_text(path: Path) -> str:
-    return decode(path.read_bytes(), path)
+    return decode(read_bytes(path), path)
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def read_bytes(path: Path | str) -> bytes:
+    """A file's bytes, as ``Path.read_bytes`` gives them, in a quarter of its time:
+    one open, one fstat and (for a file that does not change meanwhile) one read,
+    with no buffered file object around them.  Reading 10,000 stories is a read of
+    each (docs/performance.md)."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)  # a byte more than the size: a file that grew is read on
+        if len(data) != size:  # it shrank, it grew, or a short read: read to the end
+            chunks = [data]
+            while chunk := os.read(fd, max(size, 1 << 16)):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data
+    finally:
+        os.close(fd)
 
 
 def decode(data: bytes, path: Path) -> str:
@@ -269,7 +292,7 @@ def load_meta(path: Path) -> dict[str, Any]:
     ``list``, ``next`` and the tracker need no body; finding the closing delimiter
     with one search of the bytes keeps them fast at thousands of stories.
     """
-    data = path.read_bytes()
+    data = read_bytes(path)
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     first = _FIRST_LINE.match(data, start)
     if first is None:
