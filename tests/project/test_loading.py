@@ -7,7 +7,13 @@ tests/project/test_parallel_loading.py.)"""
 from __future__ import annotations
 
 import os
+import signal
 import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 from storykit.project.loading import PARALLEL_FROM, on_every_core, workers, worth_it
 
@@ -32,9 +38,55 @@ def test_no_fork_while_another_thread_runs() -> None:
         thread.join()
 
 
-def test_the_work_runs_in_other_processes_and_its_results_come_back_in_task_order() -> None:
-    here = os.getpid()
-    results = on_every_core(lambda n: (n * n, os.getpid()), list(range(40)))
+def slowly(n: int) -> tuple[int, int]:
+    """A task that takes long enough for every process to take some (3 ms)."""
+    time.sleep(0.003)
+    return n * n, os.getpid()
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes (zombies included) whose parent is ``pid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left() -> Iterator[None]:
+    before = set(children_of(os.getpid()))
+    yield
+    assert set(children_of(os.getpid())) <= before  # every worker waited for, none left running
+
+
+def test_every_core_takes_tasks_this_process_too_and_the_results_come_back_in_task_order() -> None:
+    results = on_every_core(slowly, list(range(100)))
+    if workers() < 2:
+        assert results is None  # one core: the caller does the work itself
+        return
     assert results is not None
-    assert [square for square, _ in results] == [n * n for n in range(40)]
-    assert here not in {pid for _, pid in results}
+    assert [square for square, _ in results] == [n * n for n in range(100)]
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == min(workers(), 100)
+
+
+def test_a_worker_s_exception_is_raised_in_this_process() -> None:
+    here = os.getpid()
+
+    def fails_in_a_worker(n: int) -> int:
+        time.sleep(0.003)
+        if os.getpid() != here:
+            raise ValueError(f"task {n} failed in a worker")
+        return n
+
+    if workers() < 2:
+        assert on_every_core(fails_in_a_worker, list(range(100))) is None
+        return
+    with pytest.raises(ValueError, match=r"^task \d+ failed in a worker$"):
+        on_every_core(fails_in_a_worker, list(range(100)))
