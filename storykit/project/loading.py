@@ -3,27 +3,33 @@
 With the front-matter cache warm, listing a project parses only the stories that
 changed.  The first command in a fresh clone, a CI job or a new worktree parses
 them all: above ``PARALLEL_FROM`` stories not in the cache, the files are parsed
-by forked worker processes, one per core, a group of files at a time
-(``storykit.project.cache.MetaCache.read_ahead`` decides the groups and what a
-worker does with them: in a fresh clone, it also writes the cache's files).  Below
-it, or with one core, or where ``fork`` is unsafe (another thread is running, or
-the platform has no fork), the caller reads serially.
+on every core, a group of files at a time, by this process and one forked worker
+per other core (``storykit.project.cache.MetaCache.read_ahead`` decides the groups
+and what is done with them: in a fresh clone, each group is a cache file, written
+by whoever parsed it).  Below it, or with one core, or where ``fork`` is unsafe
+(another thread is running, or the platform has no fork), the caller reads serially.
+
+No ``multiprocessing`` pool: the command's own process would only wait for its
+workers, and importing and starting a pool, its threads and its result queue cost
+more than the parse of a few hundred stories.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import pickle
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 Task = TypeVar("Task")
 
-# Forking two workers and sending the results back costs about as much as parsing
-# a few hundred stories; measured on 2 cores (docs/performance.md).
+# Forking a worker and taking its results back costs about as much as parsing a few
+# hundred stories; measured on 2 cores (docs/performance.md).
 PARALLEL_FROM = 800
 
 _work: Callable[[Any], Any] | None = None  # the work, inherited by the forked workers
@@ -49,38 +55,122 @@ def _can_fork() -> bool:
 
 def _worker_start() -> None:
     """A worker dies quietly when stopped (storykit's own SIGTERM handler raises
-    KeyboardInterrupt) and leaves Ctrl-C to the command, which stops the pool.  It
-    parses thousands of acyclic front matters and exits: no cyclic garbage collection."""
+    KeyboardInterrupt) and leaves Ctrl-C to the command, which stops it.  It parses
+    thousands of acyclic front matters and exits: no cyclic garbage collection."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.disable()
 
 
-def _run(task: Any) -> Any:
-    assert _work is not None
-    return _work(task)
+_TOKEN = 4  # bytes of a task's number in the queue; a read of it from a pipe is atomic
+_MAX_TASKS = 16_384  # their tokens fit in a pipe's 64 KiB before anything reads them
 
 
 def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[Any] | None:
-    """``work(task)`` of every task, in forked workers, one per core; the results in
-    the order of the tasks.  None when no worker could be started (the caller then
-    does the work itself); ask :func:`worth_it` first."""
-    import multiprocessing
+    """``work(task)`` of every task, on every core: this process and one forked worker
+    per other core take the tasks in turn; the results come back in the order of the
+    tasks.  None when no worker could be started (the caller then does the work
+    itself); ask :func:`worth_it` first.
 
+    The queue is a pipe holding each task's number, written before the fork: each
+    process reads the next number (an atomic read), so a process that is slowed down
+    simply takes fewer tasks.  A worker sends its results once, pickled, when the
+    queue is empty.  If a worker fails, its exception is raised here; if one dies,
+    this process does the tasks it had taken.  On any exception here (Ctrl-C
+    included) the workers are stopped before it goes on."""
+    count = min(workers(), len(tasks))
+    if count < 2 or len(tasks) > _MAX_TASKS:
+        return None
     global _work
+    queue_out, queue_in = os.pipe()
+    os.write(queue_in, b"".join(i.to_bytes(_TOKEN, "little") for i in range(len(tasks))))
+    os.close(queue_in)  # an empty queue reads as the end of the pipe
     _work = work
+    children: dict[int, int] = {}  # pid -> the read end of its results
     try:
-        pool = multiprocessing.get_context("fork").Pool(workers(), initializer=_worker_start)
-    except OSError:
-        _work = None
-        return None  # no processes to be had
-    try:
-        results = pool.map(_run, tasks, chunksize=1)
-        pool.close()  # the workers exit when the work is done
-    except BaseException:
-        pool.terminate()  # Ctrl-C or a failure: stop them now
-        raise
+        for _ in range(count - 1):
+            read_end, write_end = os.pipe()
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(read_end)
+                os.close(write_end)
+                break
+            if pid == 0:  # the worker: it never returns
+                os.close(read_end)
+                _worker(tasks, queue_out, write_end)
+            os.close(write_end)
+            children[pid] = read_end
+        if not children:
+            return None  # no processes to be had
+        results: dict[int, Any] = _take(tasks, queue_out)
+        failure: BaseException | None = None
+        for pid, read_end in list(children.items()):
+            payload = _read_all(read_end)
+            os.close(read_end)
+            del children[pid]
+            os.waitpid(pid, 0)
+            try:
+                done, error = pickle.loads(payload)
+            except Exception:  # the worker died: what it had taken is done below
+                continue
+            results.update(done)
+            failure = failure or error
+        if failure is not None:
+            raise failure
+        for index in range(len(tasks)):
+            if index not in results:
+                results[index] = work(tasks[index])
+        return [results[index] for index in range(len(tasks))]
     finally:
-        pool.join()
         _work = None
-    return results
+        os.close(queue_out)
+        for pid, read_end in children.items():  # an exception here: stop the workers now
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+            os.close(read_end)
+
+
+def _take(tasks: Sequence[Any], queue: int) -> dict[int, Any]:
+    """Take tasks from the queue and do them, until it is empty."""
+    assert _work is not None
+    done = {}
+    while token := os.read(queue, _TOKEN):
+        index = int.from_bytes(token, "little")
+        done[index] = _work(tasks[index])
+    return done
+
+
+def _worker(tasks: Sequence[Any], queue: int, out: int) -> NoReturn:
+    """A forked worker's life: take tasks until the queue is empty, send back what it
+    did (or the exception that stopped it), exit without running anything of the
+    command's (no atexit, no flush of buffers copied from it)."""
+    code = 0
+    try:
+        _worker_start()
+        done: dict[int, Any] = {}
+        error: BaseException | None = None
+        try:
+            done = _take(tasks, queue)
+        except Exception as exc:
+            error = exc
+        try:
+            payload = pickle.dumps((done, error), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # a result or an exception pickle cannot carry
+            payload = pickle.dumps(({}, RuntimeError(f"a worker's result could not be sent back: {exc!r}")))
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(out, view):]
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)

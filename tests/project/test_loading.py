@@ -90,3 +90,34 @@ def test_a_worker_s_exception_is_raised_in_this_process() -> None:
         return
     with pytest.raises(ValueError, match=r"^task \d+ failed in a worker$"):
         on_every_core(fails_in_a_worker, list(range(100)))
+
+
+def test_the_tasks_of_a_worker_that_died_are_done_by_this_process() -> None:
+    here = os.getpid()
+
+    def dies_in_a_worker(n: int) -> tuple[int, int]:
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)  # killed (by the OOM killer, say) mid-task
+        return slowly(n)
+
+    results = on_every_core(dies_in_a_worker, list(range(100)))
+    assert results == ([(n * n, here) for n in range(100)] if workers() >= 2 else None)
+
+
+def test_ctrl_c_here_stops_the_workers_at_once() -> None:
+    here = os.getpid()
+
+    def interrupted_here(n: int) -> int:
+        if os.getpid() != here:
+            time.sleep(60)  # a worker busy for a minute
+        elif n >= 10:
+            raise KeyboardInterrupt
+        return n
+
+    if workers() < 2:
+        assert on_every_core(interrupted_here, list(range(100))) is None
+        return
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        on_every_core(interrupted_here, list(range(100)))
+    assert time.monotonic() - started < 10  # the busy worker was stopped, not waited for
