@@ -168,11 +168,14 @@ def test_a_fresh_clone_s_cache_is_written_by_the_workers_as_a_serial_read_writes
     assert len(written) == 16
 
 
-def test_a_story_changed_after_the_worker_read_it_is_read_again(many: Project) -> None:
+def test_a_story_changed_after_the_worker_read_it_is_read_again_by_the_next_pass(many: Project) -> None:
     files = sorted((many.root / "stories").glob("*.md"))
     cache = MetaCache(many.root / ".storykit", many.root / "stories")
     cache.read_ahead(files, load_meta)
     changed = files[5]
+    as_read = load_meta(changed)
     changed.write_text(changed.read_text(encoding="utf-8").replace("Story number 6", "Renamed"), encoding="utf-8")
-    assert cache.meta(changed, load_meta)["title"] == "Renamed"
+    assert cache.meta(changed, load_meta) == as_read  # this pass: as the worker read it
     assert cache.meta(files[6], load_meta) == load_meta(files[6])
+    cache.save()
+    assert MetaCache(many.root / ".storykit", many.root / "stories").meta(changed, load_meta)["title"] == "Renamed"

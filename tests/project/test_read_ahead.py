@@ -85,7 +85,8 @@ def test_what_is_read_ahead_is_stored_byte_for_byte_as_a_serial_read_stores_it(t
     assert [again.meta(path, lambda p: pytest.fail(f"{p} parsed again")) for path in paths] == metas
 
 
-def test_a_file_changed_after_it_was_read_ahead_is_read_again_and_stored_as_it_is_now(tmp_path: Path) -> None:
+def test_a_file_changed_after_it_was_read_ahead_is_taken_as_read_and_read_again_by_the_next_pass(
+        tmp_path: Path) -> None:
     paths = files(tmp_path / "stories")
     cache = MetaCache(tmp_path / "state", tmp_path / "stories")
     cache.read_ahead(paths, read_where)
@@ -94,9 +95,21 @@ def test_a_file_changed_after_it_was_read_ahead_is_read_again_and_stored_as_it_i
     os.utime(changed, ns=(AN_HOUR_AGO + 10**9, AN_HOUR_AGO + 10**9))
     metas = [cache.meta(path, read_where) for path in paths]
     cache.save()
-    assert metas[7]["title"] == "story seven, renamed" and metas[7]["pid"] == os.getpid()
-    stored = MetaCache(tmp_path / "state", tmp_path / "stories")
-    assert stored.meta(changed, lambda p: pytest.fail("parsed again"))["title"] == "story seven, renamed"
+    assert metas[7]["title"] == "story 7 ✅"  # as it was read, with the stamp taken before reading it
+    assert cache.stamps[changed.name] == (len("story 7 ✅".encode()), AN_HOUR_AGO)
+    assert MetaCache(tmp_path / "state", tmp_path / "stories").meta(changed, read)["title"] == "story seven, renamed"
+
+
+def test_a_file_gone_after_it_was_listed_is_named_by_meta_and_the_others_are_read(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    gone = paths[123]
+    gone.unlink()
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read)  # no exception: the worker that met it carries on
+    with pytest.raises(FileNotFoundError):
+        cache.meta(gone, read)
+    assert [cache.meta(path, read)["title"] for path in paths if path != gone] == [
+        f"story {n} ✅" for n in range(COUNT) if n != 123]
 
 
 def test_a_worker_s_error_is_raised_for_its_file_and_nothing_is_stored_for_it(tmp_path: Path) -> None:
