@@ -48,9 +48,9 @@ Meta = dict[str, Any]
 Stamp = tuple[int, int]  # a file's (size, mtime_ns)
 Error = tuple[str, "str | None"]  # a StorykitError's message and hint
 # What a worker read of one file: its stamp, taken before reading it; its front matter
-# or the error reading it raised; whether the worker stored it in the shard it wrote.
+# or the error reading it raised (neither: it could not be read at all); whether the worker
+# stored it in the shard it wrote.
 Read = tuple[Stamp, "Meta | None", "Error | None", bool]
-Ahead = tuple[Stamp, "Meta | None", "Error | None"]
 _CHUNK = 250  # files a worker reads at a time, when it writes no shard
 
 
@@ -107,7 +107,7 @@ class MetaCache:
             self._stored.update(self._read(self.path(index)))
         self._hits: dict[str, list[Any]] = {}
         self._misses: dict[str, list[Any]] = {}
-        self._ahead: dict[str, Ahead] = {}  # name -> what a worker read (read_ahead), until taken
+        self._ahead: dict[str, Read] = {}  # name -> what was read ahead in this pass, until taken
         self.stamps: dict[str, tuple[int, int]] = {}  # name -> (size, mtime_ns) of each file seen
 
     def path(self, index: int) -> Path:
@@ -157,13 +157,10 @@ class MetaCache:
             names = [str(path) for path in unknown]
             groups = [names[i:i + _CHUNK] for i in range(0, len(names), _CHUNK)]
         results = loading.on_every_core(lambda group: self._read_group(group, load, write), groups)
+        ahead = self._ahead
         for group, result in zip(groups, results or [], strict=True):
-            for name, (stamp, meta, error, stored) in zip(group, result, strict=True):
-                name = os.path.basename(name)
-                if stored:  # in the shard the worker wrote: a hit, as if read from it
-                    self._stored[name] = [stamp[0], stamp[1], meta]
-                else:
-                    self._ahead[name] = (stamp, meta, error)
+            for name, read in zip(group, result, strict=True):
+                ahead[os.path.basename(name)] = read
 
     def _read_group(self, group: list[str], load: Callable[[Path], Meta], write: bool) -> list[Read]:
         """In a worker: each file's stamp (taken before reading it) and front matter, or
@@ -184,6 +181,10 @@ class MetaCache:
                 out.append((stamp, None, (exc.message, exc.hint), False))
                 texts.append(None)
                 continue
+            except OSError:  # gone or unreadable since it was listed: meta() reads it and says why
+                out.append((stamp, None, None, False))
+                texts.append(None)
+                continue
             out.append((stamp, meta, None, False))
             texts.append(_encoded(meta) if write else None)
         if not write:
@@ -201,29 +202,37 @@ class MetaCache:
         return out
 
     def meta(self, path: Path, load: Callable[[Path], Meta]) -> Meta:
-        """The front matter of ``path``: from the cache while the file is unchanged, else
-        what a worker read ahead while the file is still as the worker read it, else
-        ``load(path)``."""
+        """The front matter of ``path``: what :meth:`read_ahead` read of it in this pass
+        (with the stamp taken before reading it: a later change is seen by the next pass),
+        else the cache's while the file is unchanged, else ``load(path)``."""
+        name = path.name
+        if self._ahead:
+            ahead = self._ahead.pop(name, None)
+            if ahead is not None and (ahead[1] is not None or ahead[2] is not None):
+                return self._taken(name, *ahead)
         stat = path.stat()
         size, mtime = stat.st_size, stat.st_mtime_ns
-        name = path.name
         self.stamps[name] = (size, mtime)
         entry = self._stored.get(name)
         if (isinstance(entry, list) and len(entry) == 3 and entry[0] == size and entry[1] == mtime
                 and isinstance(entry[2], dict)):
             self._hits[name] = entry
             return entry[2]
-        ahead = self._ahead.pop(name, None) if self._ahead else None
-        meta: Meta
-        if ahead is not None and ahead[0] == (size, mtime):
-            _, read, error = ahead
-            if error is not None:
-                raise StorykitError(error[0], hint=error[1])
-            assert read is not None
-            meta = read
-        else:  # never read ahead, or changed since the worker read it
-            meta = load(path)
+        meta = load(path)
         self._misses[name] = [size, mtime, meta]
+        return meta
+
+    def _taken(self, name: str, stamp: Stamp, meta: Meta | None, error: Error | None, stored: bool) -> Meta:
+        """A file read ahead: its front matter, as read after ``stamp`` was taken."""
+        self.stamps[name] = stamp
+        if error is not None:
+            raise StorykitError(error[0], hint=error[1])
+        assert meta is not None
+        entry: list[Any] = [stamp[0], stamp[1], meta]
+        if stored:  # in the shard the worker wrote: a hit, as if read from it
+            self._hits[name] = entry
+        else:
+            self._misses[name] = entry
         return meta
 
     def save(self) -> None:

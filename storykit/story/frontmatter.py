@@ -21,9 +21,11 @@ import re
 from typing import Any
 
 # Characters outside YAML's printable set, and those PyYAML reads specially
-# (tab, CR, NEL, LS, PS, BOM): a text holding one is left to PyYAML.
+# (tab, CR, NEL, LS, PS, BOM): a text holding one is left to PyYAML.  Written as the
+# few characters that are unsure, not as the complement of those that are: a class
+# reaching U+10FFFF takes Python 6-19 ms to compile, on every command's start.
 _ASCII_SURE = bytes([10, *range(0x20, 0x7f)])
-_UNSURE_CHAR = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_UNSURE_CHAR = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 # A plain scalar is read here only if it does not start with an indicator ("-", "?"
 # and ":" only before a non-space), holds no ": " or " #", and ends neither in ":" nor a space.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
@@ -56,12 +58,7 @@ class _Unsure(Exception):
 def load(text: str) -> dict[str, Any] | None:
     """The front matter's mapping, exactly as PyYAML's SafeLoader reads it, or None
     when the text is outside the subset storykit writes (parse it with PyYAML)."""
-    if not text:
-        return None
-    if text.isascii():  # the common case: one pass in C over the bytes
-        if text.encode("ascii").translate(None, _ASCII_SURE):
-            return None
-    elif _UNSURE_CHAR.search(text):
+    if not text or not sure_text(text):
         return None
     lines = text.split("\n")
     if lines[-1] == "":
@@ -74,6 +71,15 @@ def load(text: str) -> dict[str, Any] | None:
         return result
     except _Unsure:
         return None
+
+
+def sure_text(text: str) -> bool:
+    """Whether every character of ``text`` is one YAML prints and PyYAML reads as
+    itself: not a control character but newline, not tab, CR, NEL, LS, PS, a BOM,
+    a surrogate or a non-character (U+FFFE, U+FFFF)."""
+    if text.isascii():  # the common case: one pass in C over the bytes
+        return not text.encode("ascii").translate(None, _ASCII_SURE)
+    return _UNSURE_CHAR.search(text) is None
 
 
 def _scalar(text: str) -> Any:
@@ -207,6 +213,14 @@ class _Reader:
                 value = values.get(rest, _MISSING)
                 result[_plain_key(name) if key is _MISSING else key] = _scalar(rest) if value is _MISSING else value
                 at += 1
+                continue
+            if not colon and content[-1:] == ":" and name[:1] not in _SLOW_START:
+                # "key:", its value on the next lines (a mapping or a sequence)
+                name = content[:-1]
+                key = keys.get(name, _MISSING)
+                self.at = at + 1
+                result[_plain_key(name) if key is _MISSING else key] = self.block(indent)
+                at = self.at
                 continue
             if not content or content[0] == "#" or content[:2] == "- " or content == "-":
                 raise _Unsure  # blank lines, comments, sequence entries where keys belong
