@@ -7,6 +7,7 @@ tests/project/test_parallel_loading.py.)"""
 from __future__ import annotations
 
 import os
+import select
 import signal
 import threading
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from storykit.project import loading
 from storykit.project.loading import PARALLEL_FROM, on_every_core, workers, worth_it
 
 
@@ -121,3 +123,12 @@ def test_ctrl_c_here_stops_the_workers_at_once() -> None:
     with pytest.raises(KeyboardInterrupt):
         on_every_core(interrupted_here, list(range(100)))
     assert time.monotonic() - started < 10  # the busy worker was stopped, not waited for
+
+
+def test_as_many_tasks_as_the_smallest_pipe_holds_run_and_more_are_left_to_the_caller() -> None:
+    # The queue's tokens are written before any process reads them: they must fit in a
+    # pipe of one page (PIPE_BUF), or writing them would wait for a reader that never comes.
+    assert loading.MAX_TASKS * 4 <= select.PIPE_BUF
+    results = on_every_core(abs, list(range(-loading.MAX_TASKS, 0)))
+    assert results == (list(range(loading.MAX_TASKS, 0, -1)) if workers() >= 2 else None)
+    assert on_every_core(abs, list(range(loading.MAX_TASKS + 1))) is None
