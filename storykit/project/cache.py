@@ -155,7 +155,8 @@ class MetaCache:
             groups = [sorted(group, key=os.path.basename) for _, group in sorted(by_shard.items())]
         else:
             names = [str(path) for path in unknown]
-            groups = [names[i:i + _CHUNK] for i in range(0, len(names), _CHUNK)]
+            size = max(_CHUNK, -(-len(names) // loading.MAX_TASKS))  # a huge project: larger groups
+            groups = [names[i:i + size] for i in range(0, len(names), size)]
         results = loading.on_every_core(lambda group: self._read_group(group, load, write), groups)
         ahead = self._ahead
         for group, result in zip(groups, results or [], strict=True):

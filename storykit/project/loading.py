@@ -63,14 +63,16 @@ def _worker_start() -> None:
 
 
 _TOKEN = 4  # bytes of a task's number in the queue; a read of it from a pipe is atomic
-_MAX_TASKS = 16_384  # their tokens fit in a pipe's 64 KiB before anything reads them
+# The tokens are written before anything reads them: at most PIPE_BUF (4 KiB) of them,
+# which every pipe holds, even one the kernel gave a single page (a user with many pipes).
+MAX_TASKS = 1024
 
 
 def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[Any] | None:
     """``work(task)`` of every task, on every core: this process and one forked worker
     per other core take the tasks in turn; the results come back in the order of the
-    tasks.  None when no worker could be started (the caller then does the work
-    itself); ask :func:`worth_it` first.
+    tasks.  None when no worker could be started, or for more than ``MAX_TASKS``
+    tasks (the caller then does the work itself); ask :func:`worth_it` first.
 
     The queue is a pipe holding each task's number, written before the fork: each
     process reads the next number (an atomic read), so a process that is slowed down
@@ -79,7 +81,7 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[An
     this process does the tasks it had taken.  On any exception here (Ctrl-C
     included) the workers are stopped before it goes on."""
     count = min(workers(), len(tasks))
-    if count < 2 or len(tasks) > _MAX_TASKS:
+    if count < 2 or len(tasks) > MAX_TASKS:
         return None
     global _work
     queue_out, queue_in = os.pipe()
