@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import Project, copy_of, prepared
 from storykit.project.loading import PARALLEL_FROM
@@ -100,6 +102,17 @@ def test_an_evidence_file_removed_or_replaced_after_a_check_is_seen(green: Proje
     evidence.write_bytes(kept)
     stamp(evidence, AN_HOUR_AGO)  # its old stamp back: its old verdict holds
     assert (check(green).exit_code, check(green).stdout) == (0, "")
+
+
+_PART = st.text(st.sampled_from("ab.-_ é"), min_size=1, max_size=6).filter(lambda p: p not in (".", ".."))
+
+
+@given(st.sampled_from(["", "/", "./", "../", "/srv/"]), st.lists(_PART, max_size=3), _PART,
+       st.sampled_from([".md", ".MD", "", ".", ".md.md"]))
+def test_the_evidence_file_s_name_is_the_evidence_path_s(start: str, folders: list[str], name: str,
+                                                           suffix: str) -> None:
+    story = Path(start + "/".join([*folders, name + suffix]))
+    assert records.evidence_file(story) == str(records.evidence_path(story))
 
 
 def _build(project: Project) -> None:
