@@ -485,7 +485,7 @@ def _region_rule(parsed: _Parsed, outline: Outline) -> None:
     if measurements.START[:27] not in outline.text or (measurements.START not in outline.text
                                                        and measurements.END not in outline.text):
         return  # no line of the body is either mark: there is no region to check
-    line = measurements.region_problem(outline.lines, parsed.meta)
+    line = measurements.region_problem_in(outline.text, parsed.meta)
     if line is not None:
         parsed.add("SK605", "the measurements region does not say what the recorded benchmarks measured (edited by "
                    "hand?); storykit writes it from the runs: restore it from git, or run 'storykit run-tests "
