@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import posixpath
 import re
+import time
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -277,7 +278,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
                 continue
             parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
             _path_rule(project, parsed, path_problems)  # not cached: it depends on the test paths, not the story file
-            _evidence_file_rule(parsed)
+            _evidence_kept(parsed, local.get("evidence"))
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
             stories.append(parsed)
@@ -333,9 +334,35 @@ def _local(project: Project, path: Path, folder: str) -> dict[str, Any]:
         return {"usable": False, "findings": [list(vars(f).values()) for f in findings]}
     parsed, outline = read
     stale = _story_rules(project, parsed, outline)
-    return {"usable": True, "meta": parsed.meta, "stale": stale,
-            "lines": front_lines(parsed.front_text),
-            "findings": [list(vars(f).values()) for f in parsed.findings]}
+    lines = front_lines(parsed.front_text)
+    return {"usable": True, "meta": parsed.meta, "stale": stale, "lines": lines,
+            "findings": [list(vars(f).values()) for f in parsed.findings],
+            "evidence": _evidence_verdict(_Parsed(path, parsed.rel, parsed.meta, [], [], dict(lines)))}
+
+
+def _evidence_verdict(parsed: _Parsed) -> list[Any] | None:
+    """The evidence rule's findings on ``parsed`` (a story as the command's loop makes it:
+    the same lines, so the same findings), run where the story is read — on every core
+    in a fresh clone — with the stamp they hold under: [size, mtime_ns, findings].  None
+    when the stamp cannot be trusted: no stat, or a file too fresh (an edit in the same
+    clock tick could keep it: the racy-clean rule of storykit.project.cache)."""
+    from storykit.project.cache import RACY_NS
+
+    before = _evidence_file_rule(parsed)
+    if before is None or before != (-1, -1) and before[1] >= time.time_ns() - RACY_NS:
+        return None
+    return [*before, [list(vars(f).values()) for f in parsed.findings]]
+
+
+def _evidence_kept(parsed: _Parsed, kept: Any) -> None:
+    """The evidence rule on ``parsed``: the verdict read with the story when the evidence
+    file still has the stamp it was read under, else the rule itself."""
+    from storykit.story import records
+
+    if isinstance(kept, list) and len(kept) == 3 and records.stamp_of(parsed.path, parsed.meta) == (kept[0], kept[1]):
+        parsed.findings.extend(Finding(*f) for f in kept[2])
+    else:
+        _evidence_file_rule(parsed)
 
 
 def _read(project: Project, path: Path, findings: list[Finding], folder: str) -> tuple[_Parsed, Outline] | None:
@@ -458,7 +485,7 @@ def _region_rule(parsed: _Parsed, outline: Outline) -> None:
     if measurements.START[:27] not in outline.text or (measurements.START not in outline.text
                                                        and measurements.END not in outline.text):
         return  # no line of the body is either mark: there is no region to check
-    line = measurements.region_problem(outline.lines, parsed.meta)
+    line = measurements.region_problem_in(outline.text, parsed.meta)
     if line is not None:
         parsed.add("SK605", "the measurements region does not say what the recorded benchmarks measured (edited by "
                    "hand?); storykit writes it from the runs: restore it from git, or run 'storykit run-tests "
@@ -475,17 +502,18 @@ def _path_rule(project: Project, parsed: _Parsed, known: dict[str, str | None]) 
                        "project (storykit reads no other file)", key="tests")
 
 
-def _evidence_file_rule(parsed: _Parsed) -> None:
+def _evidence_file_rule(parsed: _Parsed) -> tuple[int, int] | None:
     """The per-test records in the evidence file are the ones the front matter's
-    digests name (read every time: the file changes apart from the story)."""
+    digests name (the file changes apart from the story).  Returns the stamp the
+    verdict holds under (``records.stamp_of`` before the file was read)."""
     from storykit.story import records
 
-    found, stored = records.audit(parsed.path, parsed.meta)  # the evidence file read once, for both rules
+    found, stored, stamp = records.audit_stamped(parsed.path, parsed.meta)  # the file read once, for both rules
     for problem in found:
         parsed.add("SK602", problem, key="runs")
     runs = parsed.meta.get("runs")
     if found or not isinstance(runs, dict) or not stored:
-        return  # (no file read: no run has its records in one)
+        return stamp  # (no file read: no run has its records in one)
     # SK506 on the tests a run ran, for records that live in the evidence file (the
     # cached rules read the story file alone, so they see only inline records)
     tests = parsed.meta.get("tests")
@@ -501,6 +529,7 @@ def _evidence_file_rule(parsed: _Parsed) -> None:
     if filed:
         for code, severity, message in audit.ownership_problems({"id": parsed.id, "tests": tests, "runs": filed}):
             parsed.add(code, message, key="status", severity=severity)
+    return stamp
 
 
 def _tests_edited_rule(parsed: _Parsed) -> None:

@@ -94,7 +94,8 @@ if TYPE_CHECKING:
     class _Outlined(Protocol):
         """What Document's queries read: storykit.story.outline.Outline borrows them too."""
 
-        headings: list[Heading]
+        @property
+        def headings(self) -> list[Heading]: ...
 
         @property
         def lines(self) -> list[str]: ...

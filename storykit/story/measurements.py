@@ -134,6 +134,35 @@ def region_problem(body_lines: list[str], meta: dict[str, Any]) -> int | None:
     return None if found == "\n" + "\n".join(lines(meta)) + "\n\n" else start
 
 
+def region_problem_in(body: str, meta: dict[str, Any]) -> int | None:
+    """``region_problem(split_lines(body), meta)``, found in the text when only \n ends
+    its lines (what storykit writes): the marks by ``str.find``, never a strip of every
+    line (``storykit check`` asks it of every story with the region).  Other text takes
+    the line-by-line path (``tests/story/test_measurements.py`` proves them equal)."""
+    if "\r" in body:
+        return region_problem(split_lines(body), meta)
+    runs = meta.get("runs")
+    if not isinstance(runs, dict) or not runs:
+        return None
+    marks: list[tuple[int, int, str]] = []  # (line start, line end after its \n, mark) of each mark line
+    for mark in (START, END):
+        at = body.find(mark)
+        while at >= 0:
+            start = body.rfind("\n", 0, at) + 1
+            stop = body.find("\n", at)
+            stop = len(body) if stop < 0 else stop + 1
+            if body[start:stop].strip() == mark:
+                marks.append((start, stop, mark))
+            at = body.find(mark, stop)  # the rest of this line is not its mark alone
+    if len(marks) != 2:
+        return None
+    (first, after, mark), (before, _, _) = sorted(marks)
+    if mark != START:
+        return None
+    found = body[after:before]
+    return None if found == "\n" + "\n".join(lines(meta)) + "\n\n" else body.count("\n", 0, first)
+
+
 def results_part(meta: dict[str, Any]) -> list[str]:
     """Test Results' part for a story without the region: the same lines, when any
     benchmark was recorded."""

@@ -18,6 +18,7 @@ is proven equal to (tests/story/test_outline.py).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import cached_property
 
@@ -42,6 +43,10 @@ _BLOCK_CANDIDATE = re.compile(r"\n[ \t]*[`~<]")
 _FIRST_BLOCK_CANDIDATE = re.compile(r"[ \t]*[`~<]")
 _HEADING_LF = re.compile(r"\n {0,3}(#{1,6})(?=[ \t\n]|\Z)([^\n]*)")  # what _HEADING matches; _title: its title
 _FIRST_HEADING = re.compile(r" {0,3}(#{1,6})(?=[ \t\n]|\Z)([^\n]*)")
+# The heading lines of level 1 to N, as _HEADING_LF and _FIRST_HEADING find them (the
+# look-ahead refuses a longer run of #s): a section of level N ends at the next of them.
+_UP_TO = {level: (re.compile(rf"\n {{0,3}}(#{{1,{level}}})(?=[ \t\n]|\Z)([^\n]*)"),
+                  re.compile(rf" {{0,3}}(#{{1,{level}}})(?=[ \t\n]|\Z)([^\n]*)")) for level in range(1, 7)}
 _REF_LINK_LF = re.compile(r"\[[^\[\]\n]*\]\[[^\[\]\n]*\]")
 # _CODE_SPAN and _PLACEHOLDER led by a literal, which the pattern engine searches for
 # instead of trying every position: a run of k backticks is "`" and k-1 more (the same
@@ -73,13 +78,14 @@ class Outline:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.headings: list[Heading] = []
-        self.code: set[int] = set()
         self._lf = "\r" not in text
         self._blocks: list[tuple[int, int]] = []  # the code blocks' (start, end) offsets, on the fast path
+        self._spans: list[tuple[int, int]] = []  # their (first, last) lines, in order, on the fast path
         if self._lf:
             self._scan_text()
         else:
+            self.headings: list[Heading] = []
+            self.code: set[int] = set()
             self._scan_lines()
 
     @classmethod
@@ -88,6 +94,7 @@ class Outline:
         proven equal to it."""
         outline = cls.__new__(cls)
         outline.text, outline.headings, outline.code, outline._lf, outline._blocks = text, [], set(), False, []
+        outline._spans = []
         outline._scan_lines()
         return outline
 
@@ -127,12 +134,12 @@ class Outline:
         return text[start:] if end < 0 else text[start:end + 1]
 
     def _scan_text(self) -> None:
-        """``_scan`` over a text whose lines all end in LF, in two passes over the whole
-        text: the lines that can open or close a block (fences, comments) are found by
-        one pattern and walked in order as ``_scan`` walks them; then the headings, by
-        another, keeping those outside code.  (A heading line never opens or closes a
-        block, so finding the blocks first changes nothing.)  Lines are numbered by
-        counting newlines."""
+        """``_scan``'s blocks over a text whose lines all end in LF: the lines that can
+        open or close a block (fences, comments) are found by one pattern and walked in
+        order as ``_scan`` walks them, each block kept as its first and last line.  The
+        headings are found later, by another pattern, and only those asked for
+        (``headings``, ``section``): a heading line never opens or closes a block, so
+        finding the blocks first changes nothing.  Lines are numbered by counting newlines."""
         text = self.text
         fence: str | None = None
         opened = opened_at = 0
@@ -152,7 +159,7 @@ class Outline:
             if fence is not None:
                 stripped = line.strip()
                 if stripped.startswith(fence) and stripped == fence[0] * len(stripped):
-                    self.code.update(range(opened, index + 1))
+                    self._spans.append((opened, index))
                     self._blocks.append((opened_at, stop))
                     fence = None
                 continue
@@ -169,24 +176,46 @@ class Outline:
                     skip_to = index + text.count("\n", start, close)
                     end = text.find("\n", close)
                     end = len(text) if end < 0 else end
-                self.code.update(range(index, skip_to + 1))
+                self._spans.append((index, skip_to))
                 self._blocks.append((start, end))
         if fence is not None:  # an unclosed fence runs to the end of the document
-            self.code.update(range(opened, self.line_count))
+            self._spans.append((opened, self.line_count - 1))
             self._blocks.append((opened_at, len(text)))
-        code, headings = self.code, self.headings
-        first_line = _FIRST_HEADING.match(text)
-        if first_line and 0 not in code:
+        self._firsts = [first for first, _ in self._spans]
+
+    def _in_code(self, index: int) -> bool:
+        """``index in self.code``, from the blocks' spans (the fast path builds no set)."""
+        if not self._lf:
+            return index in self.code
+        at = bisect_right(self._firsts, index) - 1
+        return at >= 0 and index <= self._spans[at][1]
+
+    @cached_property
+    def code(self) -> set[int]:  # type: ignore[no-redef]
+        """The lines inside code blocks and comments (the fast path's, from their spans)."""
+        return {line for first, last in self._spans for line in range(first, last + 1)}
+
+    @cached_property
+    def headings(self) -> list[Heading]:  # type: ignore[no-redef]
+        """The ATX headings outside code, in order (the fast path's, found when asked)."""
+        return self._headings_up_to(6)
+
+    def _headings_up_to(self, level: int) -> list[Heading]:
+        """The headings of level 1 to ``level`` outside code, found in the text: a section
+        needs no other."""
+        text, headings = self.text, []
+        following, first = _UP_TO[level]
+        first_line = first.match(text)
+        if first_line and not self._in_code(0):
             headings.append(Heading(len(first_line.group(1)), _title(first_line.group(2)), 0))
         index = last = 0
-        for match in _HEADING_LF.finditer(text):
+        for match in following.finditer(text):
             at = match.start() + 1  # the line, after its newline
             index += text.count("\n", last, at)
             last = at
-            if index not in code:
+            if not self._in_code(index):
                 headings.append(Heading(len(match.group(1)), _title(match.group(2)), index))
-        # line_count's newlines: those counted up to the last heading, and the rest
-        self.line_count = index + text.count("\n", last) + (1 if text and not text.endswith("\n") else 0)
+        return headings
 
     def section(self, title: str, level: int = 2) -> tuple[int, int] | None:
         """Document.section, ending the last section at ``line_count`` (no split needed);
@@ -199,7 +228,10 @@ class Outline:
         if level not in asked:  # (casefolded title, start, end or None: the end of the text) per heading of the level
             spans: list[tuple[str, int, int | None]] = []
             after: int | None = None  # the line of the next heading of this level or a higher one
-            for heading in reversed(self.headings):
+            known = self.__dict__.get("headings")
+            if known is None:
+                known = self._headings_up_to(level) if 1 <= level <= 6 else []  # (no heading has another level)
+            for heading in reversed(known):
                 if heading.level == level:
                     spans.append((heading.title.casefold(), heading.line + 1, after))
                 if heading.level <= level:
@@ -223,7 +255,7 @@ class Outline:
             start = text.rfind("\n", 0, at) + 1
             if start == at or text[start:at].isspace():  # nothing but what lstrip strips before it
                 index = text.count("\n", 0, start)
-                if index not in self.code:
+                if not self._in_code(index):
                     return index
             at = text.find(prefix, at + 1)
         return None
@@ -285,7 +317,7 @@ class Outline:
             last = at
             stop = text.find("\n", at)
             stop = len(text) if stop < 0 else stop + 1
-            if index not in self.code:
+            if not self._in_code(index):
                 match = CHECKBOX.match(text[text.rfind("\n", 0, at) + 1:stop])
                 if match and match.group(2) == " ":
                     found.append(Checkbox(index, False, match.group(4).strip()))

@@ -18,8 +18,10 @@ records inline: they are read as they are and move to the file at their next wri
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +132,34 @@ def evidence_path(story_path: Path) -> Path:
     file (two stories given one id on two branches never share one), and hidden from
     the scanners of ``*.md`` stories."""
     return story_path.parent / FOLDER / f"{story_path.stem}.json"
+
+
+def evidence_file(story_path: Path) -> str:
+    """``str(evidence_path(story_path))``, without building paths (``storykit check``
+    asks it of every story, twice): the story's folder, the evidence folder, its stem."""
+    name = story_path.name
+    dot = name.rfind(".")
+    stem = name[:dot] if 0 < dot < len(name) - 1 else name  # PurePath.stem
+    return os.path.join(os.path.dirname(str(story_path)), FOLDER, f"{stem}.json")
+
+
+def wants_file(meta: dict[str, Any]) -> bool:
+    """Whether a run of ``meta`` names an evidence digest: only then is the file read."""
+    runs = meta.get("runs")
+    return isinstance(runs, dict) and any(isinstance(r, dict) and r.get("evidence") for r in runs.values())
+
+
+def stamp_of(story_path: Path, meta: dict[str, Any]) -> tuple[int, int] | None:
+    """What ``audit`` of ``meta`` depends on besides ``meta``: (-1, -1) when it reads no
+    file, else the evidence file's (size, mtime_ns) when it is a regular file; None when
+    a stat cannot tell (missing, not a regular file, not to be stat-ed)."""
+    if not wants_file(meta):
+        return (-1, -1)
+    try:
+        found = os.stat(evidence_file(story_path))
+    except (OSError, ValueError):
+        return None
+    return (found.st_size, found.st_mtime_ns) if stat.S_ISREG(found.st_mode) else None
 
 
 def _line(test: TestRecord) -> str:
@@ -250,22 +280,32 @@ Filed = dict[str, tuple[str, list[tuple[str, str, str | None]]]]  # run -> (dige
 def audit(story_path: Path, meta: dict[str, Any]) -> tuple[list[str], Filed | None]:
     """``problems``, and the evidence file as read for them (each run's digest and
     records; None when it was not read or is not an evidence file): one read per story."""
+    found, stored, _ = audit_stamped(story_path, meta)
+    return found, stored
+
+
+def audit_stamped(story_path: Path, meta: dict[str, Any]) -> tuple[list[str], Filed | None,
+                                                                    tuple[int, int] | None]:
+    """``audit``, and ``stamp_of`` as the file was before it was read: one stat."""
     runs = meta.get("runs")
     if not isinstance(runs, dict):
-        return [], None
+        return [], None, (-1, -1)
     wanted = {str(p): r["evidence"] for p, r in runs.items() if isinstance(r, dict) and r.get("evidence")}
     if not wanted:
-        return [], None
-    path = evidence_path(story_path)
-    rel = f"{story_path.parent.name}/{FOLDER}/{path.name}"
+        return [], None, (-1, -1)
+    path = evidence_file(story_path)
+    rel = f"{os.path.basename(os.path.dirname(str(story_path)))}/{FOLDER}/{os.path.basename(path)}"
     fix = "restore the file from git, or run the tests again"
-    if not path.exists():
+    found_stat = _exists(path)
+    if found_stat is None:
         first = next(iter(wanted))
-        return [f"{rel} is missing: the {first} run's per-test records are not there; {fix}"], None
-    stored = _read_filed(path)
+        return [f"{rel} is missing: the {first} run's per-test records are not there; {fix}"], None, None
+    regular = stat.S_ISREG(found_stat.st_mode)
+    stored = _read_regular(path) if regular else None
+    stamp = (found_stat.st_size, found_stat.st_mtime_ns) if regular else None
     if stored is None:
         return [f"{rel} is not a storykit evidence file (unreadable JSON, or not [node, outcome, why] records); "
-                f"{fix}"], None
+                f"{fix}"], None, stamp
     found = []
     for phase, digest in wanted.items():
         filed = stored.get(phase)
@@ -274,7 +314,20 @@ def audit(story_path: Path, meta: dict[str, Any]) -> tuple[list[str], Filed | No
         elif filed[0] != digest:
             found.append(f"the per-test records of the {phase} run in {rel} do not match the digest in the front "
                          f"matter (edited by hand?); {fix}")
-    return found, stored
+    return found, stored, stamp
+
+
+def _exists(path: str) -> os.stat_result | None:
+    """``Path(path).exists()``, keeping the stat: None where it is False, and the errors
+    it raises raised."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return None
+        raise
+    except ValueError:
+        return None
 
 
 def read_filed(story_path: Path) -> Filed | None:
@@ -287,9 +340,18 @@ def _read_filed(path: Path) -> Filed | None:
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             return None
+    except OSError:
+        return None
+    return _read_regular(path)
+
+
+def _read_regular(path: Path | str) -> Filed | None:
+    """``_read_filed`` of a file known to be a regular one."""
+    try:
         # Bytes, not read_text: its newline translation changes only the whitespace
         # between JSON values (a raw line end inside a string is invalid either way).
-        text = path.read_bytes().decode("utf-8")
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     return filed_of(text)

@@ -5,11 +5,14 @@ Test Results part for a story without the region."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storykit.core import measure
 from storykit.core.measure import Metric
 from storykit.errors import StorykitError
 from storykit.story import measurements, regions
+from storykit.story.markdown import split_lines
 
 BODY = """\
 ## Acceptance Criteria
@@ -106,3 +109,47 @@ def test_a_story_without_the_region_shows_the_measurements_in_test_results() -> 
     assert "- lookup by tag: 120.0 ms → 3.1 ms (improvement: 97%)\n" in rendered
     with_region = regions.test_results("STORY-001", BODY, meta, {})
     assert "**Measurements**" not in with_region
+
+
+_METAS = [{}, {"runs": {}}, {"runs": {"red": {}}}, _runs(12.0, 9.5), _runs(12.0, None), _runs(3.0, 4.0, "s")]
+
+
+@st.composite
+def _region_bodies(draw: st.DrawFn) -> tuple[str, dict]:
+    """A body of lines around the region's marks (each maybe indented, with other text, or
+    twice), what storykit renders between them (maybe edited), and any line ends."""
+    meta = draw(st.sampled_from(_METAS))
+    rendered = ["", *measurements.lines(meta), ""] if meta.get("runs") else ["- Pending: written by storykit."]
+    space = st.sampled_from(["", " ", "\t", "  \x0c", "\u2028", "\xa0"])
+    mark = st.builds(lambda before, m, after: before + m + after, space,
+                     st.sampled_from([measurements.START, measurements.END]), space)
+    region = [measurements.START, *rendered, measurements.END]
+    piece = st.one_of(mark, st.just(rendered), st.just(region), st.text(st.sampled_from("ab -<!>#\u2028"), max_size=8),
+                      st.sampled_from([f"x {measurements.START}", measurements.START + measurements.END,
+                                       measurements.START[:30], "- [ ] item", "## Query Performance"]))
+    lines: list[str] = []
+    for item in draw(st.lists(piece, max_size=12)):
+        lines += item if isinstance(item, list) else [item]
+    ends = draw(st.lists(st.sampled_from(["\n"] * 8 + ["\r\n", "\r"]), min_size=len(lines),
+                         max_size=len(lines)))
+    body = "".join(line + end for line, end in zip(lines, ends, strict=True))
+    if lines and draw(st.booleans()):
+        body = body[:-len(ends[-1])]  # no line end after the last line
+    return body, meta
+
+
+@settings(max_examples=600)
+@given(_region_bodies())
+def test_the_region_found_in_the_text_is_the_region_found_line_by_line(case: tuple[str, dict]) -> None:
+    body, meta = case
+    assert measurements.region_problem_in(body, meta) == measurements.region_problem(split_lines(body), meta)
+
+
+def test_a_region_as_storykit_writes_it_is_no_problem_and_an_edited_one_is_named_by_its_line() -> None:
+    meta = _runs(12.0, 9.5)
+    written = measurements.fill(BODY.replace("\r", ""), meta)
+    assert measurements.region_problem_in(written, meta) is None
+    edited = written.replace("lookup by tag", "lookup by tags", 1)
+    start = split_lines(edited).index(measurements.START + "\n")
+    assert measurements.region_problem_in(edited, meta) == start == measurements.region_problem(
+        split_lines(edited), meta)

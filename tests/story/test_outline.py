@@ -135,3 +135,24 @@ def test_the_lines_are_split_only_when_asked_for() -> None:
     assert "lines" not in vars(outline)
     with pytest.raises(IndexError):
         outline.line(6)
+
+
+@given(st.lists(st.one_of(st.sampled_from(TRICKY), st.text(alphabet="[]`<!->#~ \t*x\\(:^\x0b\u2028", max_size=12)),
+                max_size=40), st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_sections_and_lines_asked_first_are_found_without_every_heading_and_code_line(
+        lines: list[str], final_newline: bool) -> None:
+    """What check asks of a story — sections, the Status line, unticked items — before
+    anything else: the fast path finds only the headings of the section's level and
+    above, and never builds the set of code lines; the answers are the general path's."""
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    general = Outline.by_lines(text)
+    for level in (2, 1, 3, 6, 0, 7):
+        fresh = Outline(text)
+        for title in ("Tasks", "Test Results", "Done", "step", "", "a"):
+            assert fresh.section(title, level) == Document.section(general, title, level)
+        assert fresh.field_line("Status") == general.field_line("Status")
+        assert fresh.unticked() == general.unticked_by_line()
+        assert fresh.placeholders() == general.placeholders_by_line()
+        assert not {"headings", "code"} & vars(fresh).keys()
+        assert fresh.headings == general.headings and fresh.code == general.code  # then, when asked, all of them
