@@ -7,6 +7,10 @@ start-up time is measured against a bare ``python -c pass`` (docs/performance.md
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storykit.git import Snapshot
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,9 +43,34 @@ def main(argv: list[str] | None = None) -> int:
     if not utf8:
         _reexec_in_utf8_mode(args)
         args = _utf8(args)
-    from storykit.cli.app import run
+    early = _early_snapshot(args)
+    try:
+        from storykit.cli.app import run
 
-    return run(args)
+        return run(args)
+    finally:
+        if early is not None:  # a run refused before it started: git is done, nothing left behind
+            from storykit import git
+
+            git.drop_early()
+            early.settle()
+
+
+def _early_snapshot(args: list[str]) -> Snapshot | None:
+    """``storykit run-tests``: git's snapshot of the work tree starts now, before click
+    and the run's modules are imported (the test tax: git reads the work tree while
+    Python starts; the run waits for it before any test starts)."""
+    if args[:1] != ["run-tests"] or {"-h", "--help"} & set(args[1:]):
+        return None
+    import os
+    from pathlib import Path
+
+    from storykit import git
+
+    try:
+        return git.start_early(Path(os.getcwd()))
+    except OSError:  # no working directory any more: the command says so
+        return None
 
 
 def _reexec_in_utf8_mode(args: list[str]) -> None:

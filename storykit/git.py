@@ -14,7 +14,7 @@ import posixpath
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +58,12 @@ def snapshot(root: Path) -> str | None:
     return head_and_snapshot(root, with_head=False)[1]
 
 
-def head_and_snapshot(root: Path, *, with_head: bool = True) -> tuple[str | None, str | None]:
+def head_and_snapshot(root: Path, *, with_head: bool = True,
+                      read: Callable[[], None] | None = None) -> tuple[str | None, str | None]:
     """``head`` (when ``with_head``) and ``snapshot``, asking git for the work tree, its
-    git folder and HEAD in one call (it is on the path of every test run)."""
+    git folder and HEAD in one call (it is on the path of every test run).  ``read`` is
+    called once git has read the work tree (``add -A``); the tree object it writes next
+    comes from the index copy alone."""
     asked = ["--verify", "-q", "HEAD"] if with_head else []
     try:
         proc = subprocess.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", *asked], cwd=root,
@@ -75,20 +78,22 @@ def head_and_snapshot(root: Path, *, with_head: bool = True) -> tuple[str | None
     try:
         if len(found) == (4 if born else 3) and not found[-1]:  # the paths as the file system spells them
             commit = found[2].decode("ascii", "replace").strip() or None if born else None
-            return commit, _snapshot(Path(os.fsdecode(found[0])), Path(os.fsdecode(found[1])))
+            return commit, _snapshot(Path(os.fsdecode(found[0])), Path(os.fsdecode(found[1])), read)
         commit = head(root) if with_head else None  # a path holding a newline: asked one at a time
         top = toplevel(root)
         if top is None:
             return commit, None
-        return commit, _snapshot(top, Path(_git(top, "rev-parse", "--absolute-git-dir").strip()))
+        return commit, _snapshot(top, Path(_git(top, "rev-parse", "--absolute-git-dir").strip()), read)
     except GitError:
         return commit, None  # e.g. unmerged paths mid-merge: the run is still recorded, without a tree
 
 
 class Snapshot:
     """HEAD and ``snapshot`` taken by git's processes in a thread, started as early as
-    possible (run-tests starts it before importing what it needs, and waits for it
-    before any test starts): the same commit and tree, sooner."""
+    possible (run-tests starts it before importing what it needs, and waits for
+    ``read`` before any test starts): the same commit and tree, sooner.  git writes the
+    tree object from its copy of the index while the tests run: once ``add -A`` has
+    read the work tree, nothing the tests do can change that tree."""
 
     def __init__(self, root: Path) -> None:
         import threading
@@ -96,14 +101,25 @@ class Snapshot:
         self.root = root
         self._found: tuple[str | None, str | None] | None = None
         self._error: BaseException | None = None
+        self._read = threading.Event()
         self._thread = threading.Thread(target=self._take, name="storykit-snapshot", daemon=True)
         self._thread.start()
 
     def _take(self) -> None:
         try:
-            self._found = head_and_snapshot(self.root)
+            self._found = head_and_snapshot(self.root, read=self._read.set)
         except BaseException as exc:  # raised in the thread that asks, as a call would
             self._error = exc
+        finally:
+            self._read.set()
+
+    def read(self) -> None:
+        """Wait until git has read the work tree (or failed to): then the tests may start."""
+        self._read.wait()
+
+    def settle(self) -> None:
+        """Wait for git to be done, whatever it found (its temporary index is removed)."""
+        self._thread.join()
 
     def result(self) -> tuple[str | None, str | None]:
         """(HEAD, the work tree's tree), once git is done."""
@@ -114,14 +130,69 @@ class Snapshot:
         return self._found
 
 
-def _snapshot(top: Path, git_dir: Path) -> str:
+_early: Snapshot | None = None  # started by ``storykit run-tests`` before the project was found
+
+
+def start_early(here: Path) -> Snapshot:
+    """Start git's snapshot in ``here`` (the working directory) before anything else is
+    imported or read: ``storykit run-tests`` does, so git reads the work tree while
+    Python starts; ``early`` hands it to the run once the project's root is known."""
+    global _early
+    _early = Snapshot(here)
+    return _early
+
+
+def early(root: Path) -> Snapshot | None:
+    """The snapshot ``start_early`` started, when git finds the same repository from
+    where it started as from ``root``: ``root`` is that folder or one above it, and no
+    folder in between holds a ``.git`` or lies on another file system (where git's
+    search from there stops); then git's search from both meets the same work tree.
+    Taken once; None when there is none or it may differ (then wait for it with
+    ``settle_early`` and take a snapshot of ``root``)."""
+    global _early
+    found, _early = _early, None
+    if found is None:
+        return None
+    if os.environ.get("GIT_CEILING_DIRECTORIES") or not _same_search(found.root, root):
+        found.settle()
+        return None
+    return found
+
+
+def drop_early() -> None:
+    """Forget a snapshot ``start_early`` started that no run took (waiting for git)."""
+    global _early
+    found, _early = _early, None
+    if found is not None:
+        found.settle()
+
+
+def _same_search(here: Path, root: Path) -> bool:
+    try:
+        here, root = here.resolve(), root.resolve()
+        if here != root and root not in here.parents:
+            return False
+        device = root.stat().st_dev
+        folder = here
+        while folder != root:
+            if os.path.lexists(folder / ".git") or folder.stat().st_dev != device:
+                return False
+            folder = folder.parent
+    except OSError:
+        return False
+    return True
+
+
+def _snapshot(top: Path, git_dir: Path, read: Callable[[], None] | None = None) -> str:
     with tempfile.TemporaryDirectory(prefix="storykit-index-") as tmp:
         index = Path(tmp) / "index"
         real = git_dir / "index"
         if real.exists():
             index.write_bytes(real.read_bytes())  # starting from it, only changed files are hashed
         env = {**os.environ, "GIT_INDEX_FILE": str(index)}
-        _git(top, "add", "-A", "--", ".", env=env)
+        _git(top, "add", "-A", "--", ".", env=env)  # every file's bytes are in git's objects now
+        if read is not None:
+            read()
         return _git(top, "write-tree", env=env).strip()
 
 

@@ -88,8 +88,8 @@ def _status_of(project: Project, story_id: str) -> str | None:
 class _Beside(threading.Thread):
     """What run-tests does while the tests run, instead of before or after them (the
     test tax of issue 5): the exact Markdown check of the story's regions, which
-    stops the run if it fails, and importing what the save will need (the lock, the
-    YAML writer)."""
+    stops the run if it fails, and importing what the save will need (the YAML
+    writer)."""
 
     def __init__(self, project: Project, story: Story) -> None:
         super().__init__(name="storykit-beside", daemon=True)
@@ -105,12 +105,14 @@ class _Beside(threading.Thread):
             self.failed.set()
             return
         with contextlib.suppress(Exception):  # only warming: the save meets any problem itself
-            import filelock  # noqa: F401 - for the lock taken after the run
             import yaml  # noqa: F401 - for the story's front matter, written after the run
 
     def outcome(self) -> None:
         """Wait for it; raise what it found."""
-        self.join()
+        if self.ident is None:  # the tests did not start: the check is made now
+            self.run()
+        else:
+            self.join()
         if self.error is not None:
             raise self.error
 
@@ -143,13 +145,14 @@ def shown_command(project: Project, story: Story, extra: list[str] | None = None
 
 
 def execute(project: Project, story: Story, extra: list[str], timeout: float | None,
-            echo: BinaryIO | None, abort: threading.Event | None = None) -> tuple[runner.RunResult, str]:
+            echo: BinaryIO | None, abort: threading.Event | None = None,
+            started: Callable[[], None] | None = None) -> tuple[runner.RunResult, str]:
     """Run a story's tests (``timeout``: the resolved one, RunSettings.timeout);
     returns the result and the command as shown in the story."""
     command, tests, marker = _test_args(project, story)
     result = runner.run(command, tests, marker + list(extra), cwd=project.root,
                         log_path=_log_path(project, story.id, "latest"), timeout=timeout,
-                        output_lines=project.config.output_lines, echo=echo, abort=abort)
+                        output_lines=project.config.output_lines, echo=echo, abort=abort, started=started)
     return result, shown_command(project, story, extra)
 
 
@@ -194,7 +197,13 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
     notes = may_start(project, story, force=force, commit_phase=commit_phase)
     measure.prepare(story)
     before = _Before.take(project, story, snapshot)
-    result, shown = _run(project, story, extra or [], settings, echo)
+    try:
+        result, shown = _run(project, story, extra or [], settings, echo, before.proof)
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            before.taken()  # git wrote the tree while the tests ran: nothing of it is left behind
+        raise
+    before.taken()
     verdict = judge(story, result, settings)
     if verdict.refused:
         raise Refused(verdict.reason, story=story.id, log=keep_log(project, story.id, "refused"), run=result)
@@ -238,21 +247,26 @@ def run_tests(project: Project, ref: str, *, timeout: float | None = None, extra
 class _Before:
     """What the evidence records of the moment before the run."""
 
-    commit: str | None  # HEAD
-    tree: str | None  # the work tree as a git tree object
+    snapshot: git.Snapshot  # HEAD and the work tree as a git tree object, as they were before the run
     digest: str | None  # the test files' digest (None: tests selected by marker, known after the run)
     proof: _Proof | None = None  # the tracker proven current, for the save after the run
+    commit: str | None = None  # HEAD (``taken``)
+    tree: str | None = None  # the work tree as a git tree object (``taken``)
 
     @classmethod
     def take(cls, project: Project, story: Story, snapshot: git.Snapshot | None = None) -> _Before:
-        """HEAD and git's snapshot of the work tree, before any test runs; then the proof
-        that the tracker is current starts, and goes on while the tests run (started
-        beside git's snapshot, it slowed git down: both stat every story file)."""
+        """git's snapshot of the work tree, read before any test runs (its tree object is
+        written while they run); the proof that the tracker is current starts once the
+        tests run, and goes on beside them (started beside git's reading of the work
+        tree, it slowed git down: both stat every story file)."""
         digest = evidence.digest(project.root, evidence.test_files(story.meta)) if story.meta.get("tests") else None
-        commit, tree = snapshot.result() if snapshot is not None else git.head_and_snapshot(project.root)
-        proof = _Proof(project)
-        proof.start()
-        return cls(commit, tree, digest, proof)
+        snapshot = snapshot if snapshot is not None else git.Snapshot(project.root)
+        snapshot.read()
+        return cls(snapshot, digest, _Proof(project))  # started with the tests (_run)
+
+    def taken(self) -> None:
+        """HEAD and the tree, once git has written it."""
+        self.commit, self.tree = self.snapshot.result()
 
     def ahead(self) -> tracker.Ahead | None:
         return self.proof.result() if self.proof is not None else None
@@ -273,6 +287,8 @@ class _Proof(threading.Thread):
             self.ahead = tracker.prove_ahead(self.project)
 
     def result(self) -> tracker.Ahead | None:
+        if self.ident is None:  # never started: the tests did not start
+            return None
         self.join()
         return self.ahead
 
@@ -282,12 +298,19 @@ def _digest_of_marked(project: Project, story: Story, result: runner.RunResult) 
 
 
 def _run(project: Project, story: Story, extra: list[str], settings: RunSettings,
-         echo: BinaryIO | None) -> tuple[runner.RunResult, str]:
-    """Run the tests, with the story's exact Markdown check beside them."""
+         echo: BinaryIO | None, proof: _Proof | None = None) -> tuple[runner.RunResult, str]:
+    """Run the tests, with the story's exact Markdown check (and ``proof``) beside them,
+    started once the tests run: threads started before would hold back the start of
+    the tests (Python runs one thread at a time)."""
     beside = _Beside(project, story)
-    beside.start()
+
+    def started() -> None:
+        beside.start()
+        if proof is not None:
+            proof.start()
+
     try:
-        result, shown = execute(project, story, extra, settings.timeout, echo, beside.failed)
+        result, shown = execute(project, story, extra, settings.timeout, echo, beside.failed, started)
     except runner.RunAborted:
         beside.outcome()
         raise

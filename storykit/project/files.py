@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -84,25 +85,78 @@ def project_lock(state_dir: Path, timeout: float = 30.0) -> Iterator[None]:
     An OS-level lock (flock), so a lock left by a killed process is released by
     the kernel and never blocks the next run.
     """
-    from filelock import FileLock, Timeout
-
     from storykit.errors import Refused
 
     require_private_dir(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(state_dir / "lock"))
-    try:
-        lock.acquire(timeout=timeout)
-    except Timeout:
+    release = _flock(state_dir / "lock", timeout)
+    if release is None:
         raise Refused(
             f"another storykit process has held {state_dir.name}/lock for {timeout:.0f} s",
             hint="wait for it to finish and run again",
-        ) from None
+        )
     try:
         with _signals_held():
             yield
     finally:
-        lock.release()
+        release()
+
+
+_POLL = 0.05  # seconds between two tries of a held lock (filelock's own interval)
+
+
+def _flock(path: Path, timeout: float) -> Callable[[], None] | None:
+    """Take the lock on ``path``; returns what releases it, or None after ``timeout``.
+
+    Where the system has flock, it is taken here: the very lock filelock takes on POSIX
+    (``flock(LOCK_EX | LOCK_NB)`` on the same file, tried every 50 ms), so storykit
+    versions that take it through filelock and this one exclude each other, without
+    importing filelock (its asyncio support costs a test run 50 ms of CPU).  Elsewhere
+    (Windows), or where the file system has no flock, filelock takes it."""
+    try:
+        import fcntl
+    except ImportError:
+        return _filelock(path, timeout)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError:
+        return _filelock(path, timeout)  # filelock meets it (and says what is wrong)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                return None
+            time.sleep(_POLL)
+        except OSError:  # no flock on this file system (ENOSYS, EOPNOTSUPP, ENOLCK)
+            os.close(fd)
+            return _filelock(path, timeout)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def release() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    return release
+
+
+def _filelock(path: Path, timeout: float) -> Callable[[], None] | None:
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        return None
+    return lock.release
 
 
 def require_writable(rel: str, path: Path) -> None:

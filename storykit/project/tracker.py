@@ -365,7 +365,7 @@ def confirm(project: Project, ahead: Ahead,
             return None
         return ahead.known if same else None
     finally:
-        ahead.watch.close()
+        ahead.watch.close_beside()
 
 
 def _prove(project: Project, before: Mapping[Path, tuple[Stamp | None, bytes | None]] | None,

@@ -177,7 +177,10 @@ def execute(
     output_lines: int,
     echo: BinaryIO | None,
     abort: threading.Event | None = None,
+    started: Callable[[], None] | None = None,
 ) -> RunResult:
+    """Run ``command``; ``started`` is called once it runs (what goes on beside it
+    starts then, not before: the command starts sooner)."""
     window = _Window(max(output_lines // 2, 5))
     log = None
     if log_path is not None:
@@ -210,6 +213,8 @@ def execute(
     deadline = start + timeout if timeout else None
     exited_at: float | None = None
     try:
+        if started is not None:
+            started()
         while True:
             if abort is not None and abort.is_set():
                 raise RunAborted()

@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,11 +41,13 @@ def run(
     env: dict[str, str] | None = None,
     abort: threading.Event | None = None,
     plugin: str | None = None,
+    started: Callable[[], None] | None = None,
 ) -> RunResult:
     """Run the tests; stream output to ``echo`` and ``log_path``; return the result.
 
     Setting ``abort`` stops the run (its whole process tree) and raises RunAborted:
     storykit's own checks that go on while the tests run use it to refuse.
+    ``started`` is called once the tests run (to start those checks then).
 
     ``command_template`` None means the default pytest command; otherwise it is a
     ``test_command`` whose results are read from the JUnit XML it writes to
@@ -66,7 +69,7 @@ def run(
             assignments, command = split_env(custom_command(command_template, tests, extra, junit))
             environment.update(assignments, STORYKIT_JUNIT=str(junit))
         environment.setdefault("PYTHONIOENCODING", "utf-8")
-        result = execute(command, cwd, environment, log_path, timeout, output_lines, echo, abort)
+        result = execute(command, cwd, environment, log_path, timeout, output_lines, echo, abort, started)
         throwaway = {junit: JUNIT_TOKEN, workdir: "<tmp>"}
         venv = pytest_run.environment_root(environment.get("PATH"))
         if venv is not None:

@@ -43,7 +43,8 @@ def run_tests(ctx: click.Context, story: str, timeout: float | None, force: bool
     from storykit.cli import jsonout
 
     project = project_from(ctx)
-    snapshot = git.Snapshot(project.root)  # git works while Python imports what the run needs
+    # git works while Python imports what the run needs (started before click, when it can be)
+    snapshot = git.early(project.root) or git.Snapshot(project.root)
     try:
         from storykit.actions.run_tests import run_tests as run
 
