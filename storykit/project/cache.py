@@ -310,10 +310,16 @@ def _write_file(state_dir: Path, path: Path, data: bytes) -> None:
 _COMPACT = (",", ":")
 
 
+# Built once: ``json.dumps`` builds an encoder per call.  No check for circular
+# references: front matter has none (YAML aliases are refused), and one would end in
+# a RecursionError, which is caught.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT, check_circular=False)
+
+
 def _encoded(meta: Meta) -> str | None:
     """``meta`` as compact JSON when it reads back exactly as it is, else None."""
     try:
-        text = json.dumps(meta, ensure_ascii=False, separators=_COMPACT)
+        text = _ENCODER.encode(meta)
         return text if json.loads(text) == meta else None
     except (TypeError, ValueError, RecursionError):  # a date, a set, a NaN...
         return None

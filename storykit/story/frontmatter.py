@@ -46,6 +46,7 @@ _SPECIAL_WORDS = frozenset(
 # "8"...); only immutable values, and cleared when large.
 _KEYS: dict[str, Any] = {}
 _VALUES: dict[str, Any] = {}
+_HEADS: dict[str, tuple[int, Any]] = {}  # "    key" -> (its indentation, its key): the line up to ": "
 _MEMO_LIMIT = 50_000
 _MISSING = object()
 _SLOW_START = frozenset(["", "#", "-", ".", "'"])
@@ -196,9 +197,17 @@ class _Reader:
     def mapping(self, indent: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         lines, count, at = self.lines, len(self.lines), self.at
-        keys, values = _KEYS, _VALUES
+        keys, values, heads = _KEYS, _VALUES, _HEADS
         while at < count:
             line = lines[at]
+            head, colon, rest = line.partition(": ")
+            if colon and rest and rest[0] != " ":
+                known = heads.get(head)
+                if known is not None and known[0] == indent:  # a "key: value" line like one read before
+                    value = values.get(rest, _MISSING)
+                    result[known[1]] = _scalar(rest) if value is _MISSING else value
+                    at += 1
+                    continue
             content = line.lstrip(" ")
             depth = len(line) - len(content)
             if depth != indent:
@@ -210,8 +219,13 @@ class _Reader:
             # comment, a sequence entry, a document marker or a quoted key.
             if colon and rest and rest[0] != " " and name[:1] not in _SLOW_START:
                 key = keys.get(name, _MISSING)
+                if key is _MISSING:
+                    key = _plain_key(name)
+                if len(heads) >= _MEMO_LIMIT:
+                    heads.clear()
+                heads[line[:depth + len(name)]] = (depth, key)
                 value = values.get(rest, _MISSING)
-                result[_plain_key(name) if key is _MISSING else key] = _scalar(rest) if value is _MISSING else value
+                result[key] = _scalar(rest) if value is _MISSING else value
                 at += 1
                 continue
             if not colon and content[-1:] == ":" and name[:1] not in _SLOW_START:

@@ -66,3 +66,16 @@ def test_a_list_of_mappings_is_read() -> None:
 ])
 def test_what_it_is_not_sure_of_is_left_to_pyyaml(text: str) -> None:
     assert load(text) is None
+
+
+def test_a_line_read_before_reads_the_same_at_its_own_depth_only() -> None:
+    # The reader remembers "  key" heads it has read; the same head must not be taken
+    # at another depth, and a text read twice reads the same.
+    first = "a: 1\nb:\n  a: 2\n  c:\n    a: 3\n"
+    second = "b:\n  c:\n    a: 3\n  a: 2\na: 1\n"
+    for text in (first, second, first, second):
+        assert load(text) == yaml.safe_load(text)
+    nested_first = "x:\n  - a: 1\n    b: 2\n  - a: 3\n"
+    assert load(nested_first) == yaml.safe_load(nested_first) == {"x": [{"a": 1, "b": 2}, {"a": 3}]}
+    continuation = "a: 1\nb: 2\n  a: 1\n"  # a deeper line where none may be: PyYAML's to refuse
+    assert load(continuation) is None
