@@ -157,10 +157,11 @@ class Project:
                     except (StorykitError, OSError) as exc:  # one bad file is one finding, never an outage
                         broken.append(Broken(path, self.relative_message(exc, path)))
                 cache.save()
-            # What was read stays for the whole command: later collections need not walk
-            # it again (at 10,000 stories each full one took 0.1 s).  The command's end
-            # unfreezes it (storykit.cli.app.run).
-            gc.freeze()
+                # What was read stays for the whole command: later collections need not walk
+                # it again (at 10,000 stories each full one took 0.1 s).  Frozen before the
+                # collector is back, or its first pass walks all of it once (30 ms at 10,000
+                # stories).  The command's end unfreezes it (storykit.cli.app.run).
+                gc.freeze()
             stamps = cache.stamps
             self.stamps = {name: stamps[name] for name in (p.name for p in files) if name in stamps}
             self.broken = broken
