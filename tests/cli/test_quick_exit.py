@@ -60,9 +60,12 @@ def run(project: Project, trace: Path, *args: str, thread: bool = False) -> subp
                           text=True, env=env, timeout=120)
 
 
-def left_by_storykit(trace: Path, what: str) -> list[str]:
+def left_by(trace: Path, what: str, program: str = "storykit") -> list[str]:
+    """What the ``program`` processes (``python -m program``) left; told by their
+    ``sys.argv[0]``, the module's own file (a folder's name may hold the word too)."""
+    ending = os.path.join(program, "__main__.py")
     return [p.read_text(encoding="utf-8") for p in sorted(trace.glob(f"{what}-*"))
-            if "storykit" in p.read_text(encoding="utf-8").split(" ")[0]]
+            if p.read_text(encoding="utf-8").split(" ")[0].endswith(ending)]
 
 
 @pytest.fixture
@@ -80,9 +83,9 @@ def test_a_run_ends_with_its_code_its_output_and_its_atexit_functions(story: Pro
                                "implementing; recorded in stories/STORY-001-add-feature.md\n")
     assert "test_feature_1" in red.stdout  # the tests' own output, streamed before it
     assert "status: red" in story.story()
-    assert len(left_by_storykit(trace, "atexit")) == 1
-    assert left_by_storykit(trace, "teardown") == []  # storykit skipped Python's teardown...
-    assert any("pytest" in p.read_text(encoding="utf-8") for p in trace.glob("teardown-*"))  # ...the tests did not
+    assert len(left_by(trace, "atexit")) == 1
+    assert left_by(trace, "teardown") == []  # storykit skipped Python's teardown...
+    assert len(left_by(trace, "teardown", "pytest")) == 1  # ...the tests did not
 
 
 def test_a_refused_run_and_bad_usage_keep_their_codes_and_lines(story: Project, trace: Path) -> None:
@@ -95,16 +98,16 @@ def test_a_refused_run_and_bad_usage_keep_their_codes_and_lines(story: Project, 
     missing = run(story, trace, "run-tests", "STORY-404")
     assert missing.returncode == 2
     assert missing.stderr == "Error: no story STORY-404 in stories/; run 'storykit list' to see the stories\n"
-    assert len(left_by_storykit(trace, "atexit")) == 2
-    assert left_by_storykit(trace, "teardown") == []
+    assert len(left_by(trace, "atexit")) == 2
+    assert left_by(trace, "teardown") == []
 
 
 def test_a_thread_that_is_not_a_daemon_is_waited_for(story: Project, trace: Path) -> None:
     story.tests_file("feature", failing=2)
     red = run(story, trace, "run-tests", "STORY-001", thread=True)
     assert red.returncode == 0, red.stderr
-    assert len(left_by_storykit(trace, "thread")) == 1  # Python waited for it, as it always does
-    assert len(left_by_storykit(trace, "atexit")) == 1
+    assert len(left_by(trace, "thread")) == 1  # Python waited for it, as it always does
+    assert len(left_by(trace, "atexit")) == 1
 
 
 def test_called_in_a_process_main_returns_its_code(story: Project, monkeypatch: pytest.MonkeyPatch) -> None:
