@@ -91,13 +91,15 @@ class _Beside(threading.Thread):
     stops the run if it fails, and importing what the save will need (the YAML
     writer)."""
 
-    def __init__(self, project: Project, story: Story) -> None:
+    def __init__(self, project: Project, story: Story, up: threading.Event | None = None) -> None:
         super().__init__(name="storykit-beside", daemon=True)
-        self.project, self.story = project, story
+        self.project, self.story, self.up = project, story, up
         self.failed = threading.Event()
         self.error: StorykitError | None = None
 
     def run(self) -> None:
+        if self.up is not None:
+            self.up.wait()  # the tests' start-up first (runner.run's ``up``)
         try:
             regions.require(self.story.id, self.story.body)
         except StorykitError as exc:
@@ -146,13 +148,15 @@ def shown_command(project: Project, story: Story, extra: list[str] | None = None
 
 def execute(project: Project, story: Story, extra: list[str], timeout: float | None,
             echo: BinaryIO | None, abort: threading.Event | None = None,
-            started: Callable[[], None] | None = None) -> tuple[runner.RunResult, str]:
+            started: Callable[[], None] | None = None,
+            up: threading.Event | None = None) -> tuple[runner.RunResult, str]:
     """Run a story's tests (``timeout``: the resolved one, RunSettings.timeout);
     returns the result and the command as shown in the story."""
     command, tests, marker = _test_args(project, story)
     result = runner.run(command, tests, marker + list(extra), cwd=project.root,
                         log_path=_log_path(project, story.id, "latest"), timeout=timeout,
-                        output_lines=project.config.output_lines, echo=echo, abort=abort, started=started)
+                        output_lines=project.config.output_lines, echo=echo, abort=abort, started=started,
+                        up=up)
     return result, shown_command(project, story, extra)
 
 
@@ -281,8 +285,11 @@ class _Proof(threading.Thread):
         super().__init__(name="storykit-proof", daemon=True)
         self.project = project
         self.ahead: tracker.Ahead | None = None
+        self.up: threading.Event | None = None  # what to wait for first (the tests' start-up)
 
     def run(self) -> None:
+        if self.up is not None:
+            self.up.wait()
         with contextlib.suppress(Exception):  # only a head start: the save proves again without it
             self.ahead = tracker.prove_ahead(self.project)
 
@@ -300,17 +307,20 @@ def _digest_of_marked(project: Project, story: Story, result: runner.RunResult) 
 def _run(project: Project, story: Story, extra: list[str], settings: RunSettings,
          echo: BinaryIO | None, proof: _Proof | None = None) -> tuple[runner.RunResult, str]:
     """Run the tests, with the story's exact Markdown check (and ``proof``) beside them,
-    started once the tests run: threads started before would hold back the start of
-    the tests (Python runs one thread at a time)."""
-    beside = _Beside(project, story)
+    started once the tests run (threads started before would hold back the start of
+    the tests: Python runs one thread at a time), working once the tests have started
+    up (pytest's start-up is CPU-bound; on two busy cores the work beside took from it)."""
+    up = threading.Event()  # set once the tests have started up: then the work beside them begins
+    beside = _Beside(project, story, up)
 
     def started() -> None:
         beside.start()
         if proof is not None:
+            proof.up = up
             proof.start()
 
     try:
-        result, shown = execute(project, story, extra, settings.timeout, echo, beside.failed, started)
+        result, shown = execute(project, story, extra, settings.timeout, echo, beside.failed, started, up)
     except runner.RunAborted:
         beside.outcome()
         raise

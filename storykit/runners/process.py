@@ -28,6 +28,8 @@ from storykit.runners.result import RunResult
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MAX_LINE = 2000  # characters of one output line kept in the story
+STARTUP = 0.5  # seconds: the longest work beside a run waits for the run's start-up (``execute``'s ``up``)
+_UP = b"collected"  # pytest's "collected N items": its start-up and collection are done
 
 
 class RunAborted(Exception):
@@ -178,9 +180,13 @@ def execute(
     echo: BinaryIO | None,
     abort: threading.Event | None = None,
     started: Callable[[], None] | None = None,
+    up: threading.Event | None = None,
 ) -> RunResult:
     """Run ``command``; ``started`` is called once it runs (what goes on beside it
-    starts then, not before: the command starts sooner)."""
+    starts then, not before: the command starts sooner), and ``up`` is set once it has
+    started up: its output says it collected the tests (pytest's "collected N items"),
+    ``STARTUP`` seconds passed, or it ended (work beside it that waits for ``up`` leaves
+    the start-up of the tests, their busiest moment, the machine's cores)."""
     window = _Window(max(output_lines // 2, 5))
     log = None
     if log_path is not None:
@@ -212,6 +218,7 @@ def execute(
     selector.register(fd, selectors.EVENT_READ)
     deadline = start + timeout if timeout else None
     exited_at: float | None = None
+    up_by = start + STARTUP
     try:
         if started is not None:
             started()
@@ -221,8 +228,15 @@ def execute(
             wait = 0.2
             if deadline is not None:
                 wait = min(wait, max(deadline - time.monotonic(), 0))
+            if up is not None and not up.is_set():
+                if time.monotonic() >= up_by:
+                    up.set()
+                else:
+                    wait = min(wait, up_by - time.monotonic())
             if selector.select(wait):
                 chunk = os.read(fd, 65536)
+                if up is not None and _UP in chunk:
+                    up.set()
                 if not chunk:
                     break
                 window.feed(chunk)
@@ -249,6 +263,8 @@ def execute(
         _stop(process, signal.SIGINT)
         raise
     finally:
+        if up is not None:
+            up.set()
         selector.close()
         process.stdout.close()
         window.close()

@@ -42,12 +42,14 @@ def run(
     abort: threading.Event | None = None,
     plugin: str | None = None,
     started: Callable[[], None] | None = None,
+    up: threading.Event | None = None,
 ) -> RunResult:
     """Run the tests; stream output to ``echo`` and ``log_path``; return the result.
 
     Setting ``abort`` stops the run (its whole process tree) and raises RunAborted:
     storykit's own checks that go on while the tests run use it to refuse.
-    ``started`` is called once the tests run (to start those checks then).
+    ``started`` is called once the tests run (to start those checks then); ``up`` is
+    set once they have started up (see ``process.execute``).
 
     ``command_template`` None means the default pytest command; otherwise it is a
     ``test_command`` whose results are read from the JUnit XML it writes to
@@ -69,7 +71,7 @@ def run(
             assignments, command = split_env(custom_command(command_template, tests, extra, junit))
             environment.update(assignments, STORYKIT_JUNIT=str(junit))
         environment.setdefault("PYTHONIOENCODING", "utf-8")
-        result = execute(command, cwd, environment, log_path, timeout, output_lines, echo, abort, started)
+        result = execute(command, cwd, environment, log_path, timeout, output_lines, echo, abort, started, up)
         throwaway = {junit: JUNIT_TOKEN, workdir: "<tmp>"}
         venv = pytest_run.environment_root(environment.get("PATH"))
         if venv is not None:
