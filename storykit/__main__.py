@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
             git.drop_early()
             early.settle()
-    if argv is None and args[:1] == ["run-tests"]:
+    if argv is None:  # run as a program; main(argv) called in a process returns its code
         _leave(code)
     return code
 
@@ -63,10 +63,10 @@ def _leave(code: int) -> None:
     """End the process now, with ``code``, as Python would after its teardown: every
     file storykit wrote is written and closed (the save is atomic), the other threads
     are daemons, the ``atexit`` functions run and the output is flushed; what is left
-    is Python freeing every module and object, 30-80 ms that a test run would pay
-    (the test tax of issue 12).  Returns, and Python ends as always, when a thread
-    that is not a daemon still runs or the output cannot be flushed (a closed pipe:
-    Python reports it as it always did)."""
+    is Python freeing every module and object: 30-80 ms that a test run would pay (the
+    test tax of issue 12), 0.15 s after a cold ``list`` of 10,000 stories.  Returns, and
+    Python ends as always, when a thread that is not a daemon still runs or the output
+    cannot be flushed (a closed pipe: Python reports it as it always did)."""
     import atexit
     import os
     import threading

@@ -1,7 +1,8 @@
 """storykit ends as soon as its work is done (issue 12: the test tax, and the cold
 `list` and `check` of 10,000 stories): Python's teardown of every module and object
-(30-80 ms after a run, 0.15 s after a cold list) is skipped, but nothing else changes: the exit code, every line of output, the files written, the ``atexit``
-functions, and a thread that is not a daemon is still waited for."""
+(30-80 ms after a run, 0.15 s after a cold list) is skipped, but nothing else changes:
+the exit code, every line of output, the files written, the ``atexit`` functions, and a
+thread that is not a daemon is still waited for."""
 
 from __future__ import annotations
 
