@@ -64,3 +64,15 @@ def test_help_does_not_import_click() -> None:
     env = {**os.environ, "COLUMNS": "80"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_version_and_help_import_nothing_but_storykit_s_entry_point() -> None:
+    """Start-up is measured against a bare `python -c pass` (docs/performance.md): `--version`
+    and `--help` load no module that Python itself has not loaded before running a script."""
+    code = ("import sys, io, contextlib\nbefore = set(sys.modules)\nfrom storykit.__main__ import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['--version']); main(['--help'])\n"
+            "print(sorted(m for m in set(sys.modules) - before - {'__future__'}"
+            " if not m.startswith('storykit')))")
+    env = {**os.environ, "COLUMNS": "80"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.strip() == "[]"  # not typing, not re: 3-6 ms each
