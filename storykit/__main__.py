@@ -7,8 +7,8 @@ start-up time is measured against a bare ``python -c pass`` (docs/performance.md
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of every start)
 if TYPE_CHECKING:
     from storykit.git import Snapshot
 
