@@ -51,35 +51,28 @@ def head(root: Path) -> str | None:
     return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
-def snapshot(root: Path) -> str | None:
-    """A tree object of the whole work tree as it is now (tracked and untracked files,
-    .gitignore respected), without touching the real index: the evidence of exactly
-    what the code was at a test run."""
-    return head_and_snapshot(root, with_head=False)[1]
-
-
-def head_and_snapshot(root: Path, *, with_head: bool = True,
-                      read: Callable[[], None] | None = None) -> tuple[str | None, str | None]:
-    """``head`` (when ``with_head``) and ``snapshot``, asking git for the work tree, its
-    git folder and HEAD in one call (it is on the path of every test run).  ``read`` is
-    called once git has read the work tree (``add -A``); the tree object it writes next
-    comes from the index copy alone."""
-    asked = ["--verify", "-q", "HEAD"] if with_head else []
+def head_and_snapshot(root: Path, read: Callable[[], None] | None = None) -> tuple[str | None, str | None]:
+    """HEAD (None before the first commit) and a tree object of the whole work tree as
+    it is now (tracked and untracked files, .gitignore respected), made without
+    touching the real index: the evidence of exactly what the code was at a test run.
+    git is asked for the work tree, its git folder and HEAD in one call (it is on the
+    path of every test run).  ``read`` is called once git has read the work tree
+    (``add -A``); the tree object it writes next comes from the index copy alone."""
     try:
-        proc = subprocess.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", *asked], cwd=root,
-                              capture_output=True, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "-q", "HEAD"],
+                              cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         return None, None
     found = proc.stdout.split(b"\n")
-    born = with_head and proc.returncode == 0
-    if proc.returncode != 0 and not (with_head and proc.returncode == 1 and found[0]):
+    born = proc.returncode == 0
+    if not born and not (proc.returncode == 1 and found[0]):
         return None, None  # not a repository (an unborn HEAD is exit 1, the paths printed)
     commit = None
     try:
         if len(found) == (4 if born else 3) and not found[-1]:  # the paths as the file system spells them
-            commit = found[2].decode("ascii", "replace").strip() or None if born else None
+            commit = (found[2].decode("ascii", "replace").strip() or None) if born else None
             return commit, _snapshot(Path(os.fsdecode(found[0])), Path(os.fsdecode(found[1])), read)
-        commit = head(root) if with_head else None  # a path holding a newline: asked one at a time
+        commit = head(root)  # a path holding a newline: asked one at a time
         top = toplevel(root)
         if top is None:
             return commit, None
@@ -89,7 +82,7 @@ def head_and_snapshot(root: Path, *, with_head: bool = True,
 
 
 class Snapshot:
-    """HEAD and ``snapshot`` taken by git's processes in a thread, started as early as
+    """``head_and_snapshot`` taken by git's processes in a thread, started as early as
     possible (run-tests starts it before importing what it needs, and waits for
     ``read`` before any test starts): the same commit and tree, sooner.  git writes the
     tree object from its copy of the index while the tests run: once ``add -A`` has
@@ -107,7 +100,7 @@ class Snapshot:
 
     def _take(self) -> None:
         try:
-            self._found = head_and_snapshot(self.root, read=self._read.set)
+            self._found = head_and_snapshot(self.root, self._read.set)
         except BaseException as exc:  # raised in the thread that asks, as a call would
             self._error = exc
         finally:

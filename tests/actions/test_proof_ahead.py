@@ -183,8 +183,8 @@ def test_the_snapshot_is_the_work_tree_wherever_it_is(bare: Project, where: str)
     (root / "src" / "b.py").write_text("untracked\n", encoding="utf-8")
     expected = index_tree(root)
     asked = root / "src" if where == "a subfolder" else root
-    assert git.snapshot(asked) == expected
     assert git.Snapshot(asked).result() == (git.head(asked), expected)  # HEAD asked in the same call
+    assert git.head_and_snapshot(asked) == (git.head(asked), expected)
     assert git.head(asked) == bare.git("rev-parse", "HEAD").strip()
     assert subprocess.run(["git", "show", f"{expected}:src/a.py"], cwd=root, capture_output=True,
                           text=True).stdout == "changed\n"
@@ -196,7 +196,8 @@ def test_the_snapshot_of_a_repository_without_commits_has_no_head(tmp_path: Path
     subprocess.run(["git", "init", "-q", str(tmp_path / "new")], check=True)
     (tmp_path / "new" / "a.py").write_text("first\n", encoding="utf-8")
     commit, tree = git.Snapshot(tmp_path / "new").result()
-    assert commit is None and tree == git.snapshot(tmp_path / "new") and tree == index_tree(tmp_path / "new")
+    assert commit is None and tree == index_tree(tmp_path / "new")
+    assert git.head_and_snapshot(tmp_path / "new") == (None, tree)
     (tmp_path / "none").mkdir()
     assert git.Snapshot(tmp_path / "none").result() == (None, None)  # not a repository
 
