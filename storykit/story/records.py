@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from storykit.story.model import read_bytes
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -350,8 +352,7 @@ def _read_regular(path: Path | str) -> Filed | None:
     try:
         # Bytes, not read_text: its newline translation changes only the whitespace
         # between JSON values (a raw line end inside a string is invalid either way).
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8")
+        text = read_bytes(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     return filed_of(text)
