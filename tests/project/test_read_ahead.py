@@ -175,3 +175,17 @@ def test_a_story_too_fresh_to_trust_its_stamp_is_not_written_by_a_worker(tmp_pat
     cache.save()
     assert metas[42]["title"] == "story just written"
     assert MetaCache(tmp_path / "state", tmp_path / "stories").unknown(paths) == [fresh]
+
+
+def test_meta_tells_which_entries_it_took_from_this_pass_s_read_ahead(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read)
+    assert not any(cache.read_in_this_pass(path) for path in paths)  # not taken yet
+    metas = [cache.meta(path, read) for path in paths]
+    assert all(cache.read_in_this_pass(path) for path in paths)
+    cache.save()
+    assert not any(cache.read_in_this_pass(path) for path in paths)  # a pass ends with save()
+    warm = MetaCache(tmp_path / "state", tmp_path / "stories")  # the next pass: every entry from the cache
+    assert [warm.meta(path, read) for path in paths] == metas
+    assert not any(warm.read_in_this_pass(path) for path in paths)
