@@ -242,32 +242,3 @@ def test_what_a_check_read_is_frozen_before_the_collector_is_back(project: Proje
     assert found.stories == 200
     assert not any(walked), walked
 
-
-def _stories(store: Store) -> list[checking._Parsed]:
-    """The stories as check's loop makes them, from what each file alone yields."""
-    folder = store.rel(store.config.stories_path)
-    stories = []
-    for path in store.story_files():
-        local = checking._local(store, path, folder)
-        assert local["usable"], local
-        stories.append(checking._Parsed(path, f"{folder}/{path.name}", local["meta"], [], [], dict(local["lines"])))
-    return stories
-
-
-def test_the_rules_over_all_stories_and_the_tracker_find_the_same_side_by_side(project: Project) -> None:
-    for title in ("First", "Second", "Third", "Fourth"):
-        assert project.new(title=title).exit_code == 0
-    set_meta(project, "STORY-002", dependencies=["STORY-003", "STORY-404"])  # SK401, and a cycle with 003
-    set_meta(project, "STORY-003", dependencies=["STORY-002"])  # SK402; the tracker is out of date: SK801
-    set_meta(project, "STORY-004", id="STORY-001")  # SK301, on both files
-    store = Store(config.load(project.root))
-    stories = _stories(store)
-    stamps = {p.path.name: (p.path.stat().st_size, p.path.stat().st_mtime_ns) for p in stories}
-    serial = checking.project_findings(store, stories, stamps, side_by_side=False)
-    both = checking.project_findings(store, stories, stamps, side_by_side=True)
-    assert both == serial
-    assert sorted(f.code for f in serial) == ["SK301", "SK301", "SK401", "SK402", "SK801"]
-    assert serial[-1].code == "SK801" and serial[-1].path == "STORY_TRACKER.md"  # the tracker's come last
-    assert all(p.findings == [] for p in stories)  # the stories' own findings are left as they were
-    # Without the stamps every story was read under, there is no tracker rule (a story could not be read).
-    assert checking.project_findings(store, stories, None, side_by_side=True) == serial[:-1]

@@ -114,6 +114,8 @@ def test_a_cold_check_finds_what_a_warm_and_a_serial_check_find_in_every_format(
         152: ("**Status:**", "**State:**", 1),  # SK202
         153: ("dependencies: []", "dependencies:\n- STORY-9999", 1),  # SK401, located to the key's line
         154: ("id: STORY-154", "id: STORY-155", 1),  # SK301 and SK302
+        # 161 depends on 160 (every seventh story): a cycle (SK402), found by the rules over all stories
+        160: ("dependencies: []", "dependencies:\n- STORY-161", 1),
     }
     for number, (old, new, count) in edits.items():
         path = next(folder.glob(f"STORY-{number}-*.md"))
@@ -128,11 +130,25 @@ def test_a_cold_check_finds_what_a_warm_and_a_serial_check_find_in_every_format(
         assert cold.exit_code == warm.exit_code == serial[0] == 1
         assert cold.stdout == warm.stdout == serial[1]
     lines = cold.stdout.splitlines()  # the github format's annotations
-    for code in ("SK101", "SK201", "SK202", "SK301", "SK302", "SK401", "SK501"):
+    for code in ("SK101", "SK201", "SK202", "SK301", "SK302", "SK401", "SK402", "SK501"):
         assert any(f"title={code}::" in line for line in lines), code
     lines = many.sk("check").stdout.splitlines()
     dep = [line for line in lines if "SK401" in line and "STORY-153-" in line]
     assert len(dep) == 1 and dep[0].startswith("stories/STORY-153-story-number-153.md:10: SK401 ")
+
+
+def test_a_cold_check_finds_a_cycle_and_an_old_tracker_as_a_serial_check_does(many: Project) -> None:
+    """Every story readable: the rules over all stories and the tracker's render run side
+    by side, and say what they say on one core."""
+    path = next((many.root / "stories").glob("STORY-160-*.md"))  # 161 depends on 160: a cycle
+    path.write_text(path.read_text(encoding="utf-8").replace("dependencies: []", "dependencies:\n- STORY-161", 1),
+                    encoding="utf-8")
+    cold = _cold(many, "check")
+    serial = _serial(many, "check")
+    assert cold.exit_code == serial[0] == 1
+    assert cold.stdout == serial[1]
+    codes = [line.split(" ")[1] for line in cold.stdout.splitlines()]
+    assert "SK402" in codes and codes[-1] == "SK801"  # the tracker, out of date, is the last finding
 
 
 def test_each_bad_story_is_named_as_a_serial_read_names_it(many: Project) -> None:
