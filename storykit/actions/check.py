@@ -14,6 +14,7 @@ import posixpath
 import re
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
@@ -28,6 +29,7 @@ from storykit.story import model as story
 from storykit.core.rules import ERROR, WARNING
 from storykit.errors import StorykitError
 from storykit.story.outline import Outline
+from storykit.project import loading
 from storykit.project.store import Entry, Project
 from storykit.core.workflow import CLOSED_AS as LABELS_CLOSED
 from storykit.core.workflow import LABELS
@@ -279,7 +281,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
                 continue
             parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
             _path_rule(project, parsed, path_problems)  # not cached: it depends on the test paths, not the story file
-            _evidence_kept(parsed, local.get("evidence"))
+            _evidence_kept(parsed, local.get("evidence"), trusted=cache.read_in_this_pass(path))
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
             stories.append(parsed)
@@ -317,14 +319,42 @@ def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[
     cached = kept.get()
     if isinstance(cached, list):
         return [Finding(*item) for item in cached]
+    found = project_findings(project, stories, stamps if all_usable else None,
+                             side_by_side=loading.worth_it(len(stories)))
+    kept.put([list(vars(f).values()) for f in found])
+    return found
+
+
+def project_findings(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]] | None, *,
+                     side_by_side: bool) -> list[Finding]:
+    """The findings of the rules over all the stories (ids, dependencies, cycles,
+    copied records), then the tracker's (``stamps``: every story file was read under
+    them; None: some could not be read, and 'storykit tracker' itself would refuse).
+
+    Both read every story and neither changes one: with ``side_by_side``, they run at
+    once, on two cores (storykit.project.loading), as in a fresh clone's check, where
+    no record proves the tracker current and it is rendered from all the stories."""
+    jobs: list[Callable[[], list[Finding]]] = [lambda: _cross_findings(project, stories)]
+    if stamps is not None:
+        jobs.append(lambda: _tracker_rule(project, stories, stamps))
+    # The command's own process takes the first job: the rules' findings (thousands in a
+    # broken project) then need not be sent back from a worker.
+    done = loading.on_every_core(_run_job, jobs) if side_by_side else None
+    return [finding for result in done or [job() for job in jobs] for finding in result]
+
+
+def _run_job(job: Callable[[], list[Finding]]) -> list[Finding]:
+    return job()
+
+
+def _cross_findings(project: Project, stories: list[_Parsed]) -> list[Finding]:
+    """The findings of ``_cross_rules``, taken out of the stories (each story's own
+    findings stay its own)."""
     before = {id(p): len(p.findings) for p in stories}
     _cross_rules(project, stories)
     found = [f for p in stories for f in p.findings[before[id(p)]:]]
-    for parsed in stories:  # the story's own findings stay its own; these are returned
+    for parsed in stories:
         del parsed.findings[before[id(parsed)]:]
-    if all_usable:  # else 'storykit tracker' itself would refuse
-        found.extend(_tracker_rule(project, stories, stamps))
-    kept.put([list(vars(f).values()) for f in found])
     return found
 
 
@@ -358,12 +388,14 @@ def _evidence_verdict(parsed: _Parsed) -> list[Any] | None:
     return [*before, [list(vars(f).values()) for f in parsed.findings]]
 
 
-def _evidence_kept(parsed: _Parsed, kept: Any) -> None:
+def _evidence_kept(parsed: _Parsed, kept: Any, *, trusted: bool = False) -> None:
     """The evidence rule on ``parsed``: the verdict read with the story when the evidence
-    file still has the stamp it was read under, else the rule itself."""
+    file still has the stamp it was read under (``trusted``: read in this very pass,
+    as the story itself was, so no second stat), else the rule itself."""
     from storykit.story import records
 
-    if isinstance(kept, list) and len(kept) == 3 and records.stamp_of(parsed.path, parsed.meta) == (kept[0], kept[1]):
+    if isinstance(kept, list) and len(kept) == 3 and (
+            trusted or records.stamp_of(parsed.path, parsed.meta) == (kept[0], kept[1])):
         parsed.findings.extend(Finding(*f) for f in kept[2])
     else:
         _evidence_file_rule(parsed)

@@ -108,6 +108,7 @@ class MetaCache:
         self._hits: dict[str, list[Any]] = {}
         self._misses: dict[str, list[Any]] = {}
         self._ahead: dict[str, Read] = {}  # name -> what was read ahead in this pass, until taken
+        self._taken_ahead: set[str] = set()  # the names meta() took from what was read ahead in this pass
         self.stamps: dict[str, tuple[int, int]] = {}  # name -> (size, mtime_ns) of each file seen
 
     def path(self, index: int) -> Path:
@@ -210,6 +211,7 @@ class MetaCache:
         if self._ahead:
             ahead = self._ahead.pop(name, None)
             if ahead is not None and (ahead[1] is not None or ahead[2] is not None):
+                self._taken_ahead.add(name)
                 return self._taken(name, *ahead)
         stat = path.stat()
         size, mtime = stat.st_size, stat.st_mtime_ns
@@ -222,6 +224,12 @@ class MetaCache:
         meta = load(path)
         self._misses[name] = [size, mtime, meta]
         return meta
+
+    def read_in_this_pass(self, path: Path) -> bool:
+        """Whether :meth:`meta` gave ``path``'s entry as :meth:`read_ahead` read it in this
+        pass (not from the cache, where it is as old as the last pass): what was read with
+        it, under stamps taken before reading, is as current as the entry."""
+        return path.name in self._taken_ahead
 
     def _taken(self, name: str, stamp: Stamp, meta: Meta | None, error: Error | None, stored: bool) -> Meta:
         """A file read ahead: its front matter, as read after ``stamp`` was taken."""
@@ -253,6 +261,7 @@ class MetaCache:
         dirty = {shard_of(name) for name in new.keys() | gone}
         entries = {**self._hits, **new}
         self._stored, self._hits, self._misses, self._ahead = entries, {}, {}, {}
+        self._taken_ahead = set()
         if not dirty or not self.enabled:
             return
         try:
