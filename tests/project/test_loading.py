@@ -132,3 +132,40 @@ def test_as_many_tasks_as_the_smallest_pipe_holds_run_and_more_are_left_to_the_c
     results = on_every_core(abs, list(range(-loading.MAX_TASKS, 0)))
     assert results == (list(range(loading.MAX_TASKS, 0, -1)) if workers() >= 2 else None)
     assert on_every_core(abs, list(range(loading.MAX_TASKS + 1))) is None
+
+
+def test_what_a_worker_finished_before_it_died_comes_back_and_only_the_rest_is_done_here() -> None:
+    here = os.getpid()
+    taken: list[int] = []  # each worker's own copy: the tasks it took
+
+    def dies_at_its_third_task(n: int) -> tuple[int, int]:
+        if os.getpid() == here:
+            time.sleep(0.01)  # slower here: every worker starts and takes three tasks
+        else:
+            taken.append(n)
+            if len(taken) == 3:
+                os.kill(os.getpid(), signal.SIGKILL)  # killed mid-task, after sending two results
+        return slowly(n)
+
+    results = on_every_core(dies_at_its_third_task, list(range(100)))
+    if workers() < 2:
+        assert results is None
+        return
+    assert results is not None
+    assert [square for square, _ in results] == [n * n for n in range(100)]
+    by_workers = [pid for _, pid in results if pid != here]
+    assert len(by_workers) == 2 * (min(workers(), 100) - 1)  # each worker's two results, none done again
+
+
+def test_a_result_a_worker_cannot_send_back_is_an_error_here() -> None:
+    here = os.getpid()
+
+    def unsendable_from_a_worker(n: int) -> object:
+        time.sleep(0.003)
+        return n if os.getpid() == here else (lambda: n)  # pickle cannot carry a function
+
+    if workers() < 2:
+        assert on_every_core(unsendable_from_a_worker, list(range(100))) is None
+        return
+    with pytest.raises(RuntimeError, match="a worker's result could not be sent back"):
+        on_every_core(unsendable_from_a_worker, list(range(100)))
