@@ -76,10 +76,10 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[An
 
     The queue is a pipe holding each task's number, written before the fork: each
     process reads the next number (an atomic read), so a process that is slowed down
-    simply takes fewer tasks.  A worker sends its results once, pickled, when the
-    queue is empty.  If a worker fails, its exception is raised here; if one dies,
-    this process does the tasks it had taken.  On any exception here (Ctrl-C
-    included) the workers are stopped before it goes on."""
+    simply takes fewer tasks.  A worker sends each result, pickled, as soon as it is
+    done.  If a worker fails, its exception is raised here; if one dies, this process
+    does the tasks it had taken and not sent.  On any exception here (Ctrl-C included)
+    the workers are stopped before it goes on."""
     count = min(workers(), len(tasks))
     if count < 2 or len(tasks) > MAX_TASKS:
         return None
@@ -112,10 +112,7 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[An
             os.close(read_end)
             del children[pid]
             os.waitpid(pid, 0)
-            try:
-                done, error = pickle.loads(payload)
-            except Exception:  # the worker died: what it had taken is done below
-                continue
+            done, error = _received(payload)  # a worker that died sent only part: the rest is done below
             results.update(done)
             failure = failure or error
         if failure is not None:
@@ -145,30 +142,86 @@ def _take(tasks: Sequence[Any], queue: int) -> dict[int, Any]:
     return done
 
 
+_LENGTH = 8  # bytes of a frame's length, before its pickle
+
+
 def _worker(tasks: Sequence[Any], queue: int, out: int) -> NoReturn:
-    """A forked worker's life: take tasks until the queue is empty, send back what it
-    did (or the exception that stopped it), exit without running anything of the
-    command's (no atexit, no flush of buffers copied from it)."""
+    """A forked worker's life: take tasks until the queue is empty, send back each
+    result as it is done (one frame each: its length, then the pickle of (task, result)),
+    then a last frame with the exception that stopped it, or None; exit without running
+    anything of the command's (no atexit, no flush of buffers copied from it).
+
+    The frames are pickled while the other processes still work, and written as far as
+    the pipe takes them without waiting: what a worker finished before it died reaches
+    the command; the rest is written, waiting, once the queue is empty."""
     code = 0
     try:
         _worker_start()
-        done: dict[int, Any] = {}
+        assert _work is not None
+        os.set_blocking(out, False)
+        pending = bytearray()
         error: BaseException | None = None
         try:
-            done = _take(tasks, queue)
+            while token := os.read(queue, _TOKEN):
+                index = int.from_bytes(token, "little")
+                result = _work(tasks[index])
+                try:
+                    frame = pickle.dumps((index, result), protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as exc:  # a result pickle cannot carry
+                    raise RuntimeError(f"a worker's result could not be sent back: {exc!r}") from None
+                pending += len(frame).to_bytes(_LENGTH, "little")
+                pending += frame
+                _send(out, pending)
         except Exception as exc:
             error = exc
         try:
-            payload = pickle.dumps((done, error), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # a result or an exception pickle cannot carry
-            payload = pickle.dumps(({}, RuntimeError(f"a worker's result could not be sent back: {exc!r}")))
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(out, view):]
+            last = pickle.dumps((-1, error), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an exception pickle cannot carry
+            last = pickle.dumps((-1, RuntimeError(f"a worker's error could not be sent back: {exc!r}")))
+        pending += len(last).to_bytes(_LENGTH, "little")
+        pending += last
+        os.set_blocking(out, True)
+        _send(out, pending)
     except BaseException:
         code = 1
     finally:
         os._exit(code)
+
+
+def _send(fd: int, pending: bytearray) -> None:
+    """Write ``pending`` to ``fd`` and take what was written off it: all of it, or (a
+    pipe set not to block, and full) as much as the pipe takes now."""
+    view = memoryview(pending)
+    sent = 0
+    try:
+        while sent < len(view):
+            sent += os.write(fd, view[sent:])
+    except BlockingIOError:
+        pass
+    finally:
+        view.release()
+    del pending[:sent]
+
+
+def _received(payload: bytes) -> tuple[dict[int, Any], BaseException | None]:
+    """The results a worker sent (task -> result) and its error, from its frames; a
+    frame cut short or unreadable (the worker died writing it) ends them."""
+    done: dict[int, Any] = {}
+    at = 0
+    while at + _LENGTH <= len(payload):
+        size = int.from_bytes(payload[at:at + _LENGTH], "little")
+        at += _LENGTH
+        if at + size > len(payload):
+            break
+        try:
+            index, value = pickle.loads(payload[at:at + size])
+        except Exception:
+            break
+        at += size
+        if index < 0:
+            return done, value
+        done[index] = value
+    return done, None
 
 
 def _read_all(fd: int) -> bytes:
