@@ -67,3 +67,46 @@ def test_every_reported_cycle_is_real_and_every_cycle_reported(edges: dict[int, 
     assert bool(cycles) == bool(left)
 
 
+
+
+def test_stuck_stories_are_those_on_a_cycle_or_needing_one() -> None:
+    deps = {"S-1": [], "S-2": ["S-1"], "S-3": ["S-4"], "S-4": ["S-3", "S-1"], "S-5": ["S-3"], "S-6": ["S-5", "S-9"],
+            "S-7": ["S-7"], "S-8": ["S-2", "S-2"]}
+    assert graph.stuck(deps) == {"S-3", "S-4", "S-5", "S-6", "S-7"}  # S-9 is unknown: S-6 waits on S-5 only
+    assert graph.stuck({f"S-{i}": [f"S-{i - 1}"] if i else [] for i in range(5000)}) == set()  # a long chain
+
+
+def _reachable(deps: dict[str, list[str]], start: str) -> set[str]:
+    """The known stories ``start`` reaches in one step or more."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for dep in deps[todo.pop()]:
+            if dep in deps and dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
+
+
+def _loop_length(deps: dict[str, list[str]], start: str) -> int:
+    """The steps of the shortest path from ``start`` back to it (breadth first)."""
+    step, frontier, seen = 1, {d for d in deps[start] if d in deps}, set()
+    while start not in frontier:
+        seen |= frontier
+        frontier = {d for node in frontier for d in deps[node] if d in deps and d not in seen}
+        step += 1
+    return step
+
+
+@given(st.dictionaries(st.integers(0, 40), st.lists(st.integers(0, 44), max_size=3), max_size=40))
+def test_one_shortest_cycle_for_each_group_of_stories_that_reach_each_other(edges: dict[int, list[int]]) -> None:
+    deps = {f"S-{k}": [f"S-{v}" for v in vs] for k, vs in edges.items()}
+    reach = {story: _reachable(deps, story) for story in deps}
+    groups = {frozenset({s} | {t for t in reach[s] if s in reach[t]}) for s in deps if s in reach[s]}
+    cycles = graph.cycles(deps)
+    assert [c[0] for c in cycles] == sorted((min(g, key=graph.id_key) for g in groups), key=graph.id_key)
+    for cycle in cycles:
+        (group,) = [g for g in groups if cycle[0] in g]
+        assert set(cycle) <= group and len(cycle) - 1 == _loop_length(deps, cycle[0])
+    # the stuck stories: on a cycle, or reaching one
+    assert graph.stuck(deps) == {s for s in deps if any(t in reach[t] for t in reach[s] | {s})}
