@@ -92,18 +92,41 @@ def blocked(deps: Mapping[str, Sequence[str]], status: Mapping[str, str],
 def cycles(deps: Mapping[str, Sequence[str]]) -> list[list[str]]:
     """One cycle per strongly connected group of stories, as a closed path that
     starts and ends at its lowest id: ``["STORY-002", "STORY-003", "STORY-002"]``."""
-    # Only a story that needs a story that needs something can be on a cycle: the
-    # rest (most stories) cannot, and Tarjan need not visit them.
-    known = {story: [d for d in needs if d in deps] for story, needs in deps.items()}
-    active = {story for story, needs in known.items() if needs}
+    # Only a stuck story can be on a cycle: with no cycle (most projects) none is, and
+    # Tarjan visits none.
+    left = stuck(deps)
     found = []
-    for group in _components({story: [d for d in known[story] if d in active] for story in active}):
+    for group in _components({story: [d for d in deps[story] if d in left] for story in left}):
         members = set(group)
         if len(group) == 1 and group[0] not in deps.get(group[0], ()):
             continue
         start = min(group, key=id_key)
         found.append(_shortest_loop(start, deps, members))
     return sorted(found, key=lambda path: id_key(path[0]))
+
+
+def stuck(deps: Mapping[str, Sequence[str]]) -> set[str]:
+    """The stories that can never start in dependency order: those on a cycle, and those
+    that need one of them, directly or not (dependencies on unknown ids are ignored).
+
+    Kahn's algorithm: every story that needs no story left is taken away, again and
+    again; what is left is stuck.  With no cycle (most projects), nothing is left."""
+    needs: dict[str, int] = {}
+    users: dict[str, list[str]] = {}
+    free = []
+    for story, wanted in deps.items():
+        distinct = {dep for dep in wanted if dep in deps}
+        needs[story] = len(distinct)
+        if not distinct:
+            free.append(story)
+        for dep in distinct:
+            users.setdefault(dep, []).append(story)
+    while free:
+        for user in users.get(free.pop(), ()):
+            needs[user] -= 1
+            if not needs[user]:
+                free.append(user)
+    return {story for story, count in needs.items() if count}
 
 
 def _shortest_loop(start: str, deps: Mapping[str, Sequence[str]], members: set[str]) -> list[str]:

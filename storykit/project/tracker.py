@@ -74,8 +74,10 @@ def _prefix(project: Project) -> str:
 
 def _row(prefix: str, story_id: str, name: str, meta: dict[str, Any]) -> str:
     link = prefix + name.replace(" ", "%20")
+    status = meta.get("status")
+    label = LABELS.get(status) if type(status) is str else None  # (a label is never empty)
     return (f"| [{story_id}]({link}) | {_cell(meta.get('title'))} | {_cell(meta.get('track'))} "
-            f"| {_cell(meta.get('agent'))} | {LABELS.get(str(meta.get('status')), _cell(meta.get('status')))} "
+            f"| {_cell(meta.get('agent'))} | {label or _cell(status)} "
             f"| {_cell(meta.get('estimate'))} | {_cell(meta.get('actual'))} "
             f"| {_cell(meta.get('dependencies') or 'None')} |")
 
@@ -184,6 +186,7 @@ def _range(low: float, high: float) -> str:
     return _fmt_hours(low) if low == high else f"{_fmt_hours(low)}–{_fmt_hours(high)}"
 
 
+@lru_cache(maxsize=65536)  # each story is a node, and again in each edge it is on
 def _node(story_id: str) -> str:
     return _NON_WORD.sub("_", story_id)
 
