@@ -18,6 +18,9 @@ import pytest
 from conftest import Project, copy_of, prepared
 from frozen_state import state
 
+from storykit import git
+from storykit.errors import GitError
+
 OTHER = "stories/STORY-002-other.md"
 SHALLOW_NOTE = ("note: run records' commits were not checked against the history: this is a shallow clone; "
                 "fetch the whole history (actions/checkout: fetch-depth: 0) to check them")
@@ -184,3 +187,34 @@ def test_check_runs_one_git_plumbing_process_and_caches_it_per_head(history: Pro
     subprocess.run([sys.executable, "-c", AUDITED, str(events), "check"], cwd=history.root, check=True,
                    capture_output=True, timeout=60)
     assert json.loads(events.read_text()) == [probe, walk]
+
+
+def test_git_asked_ahead_answers_as_git_asked_when_needed(history: Project, tmp_path: Path) -> None:
+    """check asks git before it reads the stories: the same answers, for every kind of clone."""
+    root = history.root
+    made_up = "0" * 40
+    commits = set(history.git("rev-list", "HEAD").split())
+    for walk in (True, False):
+        with git.History(root, walk=walk) as ahead:
+            assert ahead.head_state() == git.head_state(root) == git.HeadState(history.git("rev-parse", "HEAD").strip(),
+                                                                                  False)
+            assert ahead.in_history(commits | {made_up}) == git.in_history(root, commits | {made_up}) == commits
+            assert ahead.in_history({made_up}) == set()  # asked again: the same walk
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with git.History(outside, walk=True) as ahead:
+        assert ahead.head_state() == git.head_state(outside) == "not a git repository"
+    unborn = tmp_path / "unborn"
+    unborn.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=unborn, check=True)
+    with git.History(unborn, walk=True) as ahead:
+        assert ahead.head_state() == git.head_state(unborn) == git.HeadState(None, False)
+        with pytest.raises(GitError, match="git rev-list failed"):
+            ahead.in_history({made_up})
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{root}", str(shallow)], check=True)
+    with git.History(shallow, walk=True) as ahead:
+        assert ahead.head_state() == git.head_state(shallow)
+        assert isinstance(ahead.head_state(), git.HeadState) and ahead.head_state().shallow  # type: ignore[union-attr]
+    with git.History(root, walk=True):
+        pass  # nothing asked: git is stopped, and waited for, at the end
