@@ -600,19 +600,26 @@ class HeadState:
     shallow: bool
 
 
+_REV_PARSE = ("git", "rev-parse", "--is-shallow-repository", "--verify", "-q", "HEAD")
+_REV_LIST = ("git", "-c", "core.fsmonitor=false", "rev-list", "HEAD", "--")
+
+
 def head_state(root: Path) -> HeadState | str:
     """HEAD and whether the clone is shallow, in one ``git rev-parse``; or why git
     cannot tell (not a repository, git not installed).  Plumbing only: it runs no
     hook, filter or fsmonitor, so it is safe on an untrusted checkout."""
     try:
-        proc = subprocess.run(["git", "rev-parse", "--is-shallow-repository", "--verify", "-q", "HEAD"], cwd=root,
-                              capture_output=True, text=True, encoding="utf-8", errors="replace",
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(_REV_PARSE, cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         return "git was not found"
-    lines = proc.stdout.split()
+    return _head_state(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _head_state(code: int, out: bytes, err: bytes) -> HeadState | str:
+    lines = out.decode("utf-8", "replace").split()
     if not lines or lines[0] not in ("true", "false"):
-        why = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        stderr = err.decode("utf-8", "replace").strip()
+        why = stderr.splitlines()[-1] if stderr else f"exit {code}"
         return "not a git repository" if "not a git repository" in why else f"git rev-parse failed: {why}"
     return HeadState(lines[1] if len(lines) > 1 else None, lines[0] == "true")
 
@@ -621,13 +628,75 @@ def in_history(root: Path, commits: set[str]) -> set[str]:
     """Those of ``commits`` (full object names) that HEAD's history holds: one
     ``git rev-list HEAD`` for all of them, whatever their number.  core.fsmonitor is
     switched off: nothing from the repository's configuration runs."""
-    proc = subprocess.run(["git", "-c", "core.fsmonitor=false", "rev-list", "HEAD", "--"], cwd=root,
-                          capture_output=True, stdin=subprocess.DEVNULL)
-    if proc.returncode != 0:
-        why = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git rev-list failed: {why[-1] if why else proc.returncode}")
+    proc = subprocess.run(_REV_LIST, cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    return _in_history(proc.returncode, proc.stdout, proc.stderr, commits)
+
+
+def _in_history(code: int, out: bytes, err: bytes, commits: set[str]) -> set[str]:
+    if code != 0:
+        why = err.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git rev-list failed: {why[-1] if why else code}")
     wanted = {c.encode("ascii", "replace") for c in commits}
-    return {c.decode("ascii") for c in wanted.intersection(proc.stdout.split())}
+    return {c.decode("ascii") for c in wanted.intersection(out.split())}
+
+
+class History:
+    """``head_state`` and ``in_history``, asked of git at once and answered when needed:
+    ``storykit check`` starts them before it reads the stories, and git walks the
+    history while the stories are read.  ``walk=False``: no ``rev-list`` ahead (its
+    answers are kept per HEAD: only a fresh clone needs it), ``in_history`` runs it.
+    Use it as a context manager: a question not asked is stopped at the end."""
+
+    def __init__(self, root: Path, *, walk: bool) -> None:
+        self.root = root
+        self._answers: dict[subprocess.Popen[bytes], tuple[int, bytes, bytes]] = {}
+        self._parse = self._start(_REV_PARSE)
+        self._list = self._start(_REV_LIST) if walk and self._parse is not None else None
+        if self._list is not None and self._list.stdout is not None:
+            _roomy(self._list.stdout.fileno())  # git walks on while its answer waits to be read
+
+    def _start(self, args: tuple[str, ...]) -> subprocess.Popen[bytes] | None:
+        try:
+            return subprocess.Popen(args, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    stdin=subprocess.DEVNULL)
+        except OSError:  # git not installed, or no process to be had: asked again, when needed, as usual
+            return None
+
+    def head_state(self) -> HeadState | str:
+        if self._parse is None:
+            return head_state(self.root)
+        return _head_state(*self._answer(self._parse))
+
+    def in_history(self, commits: set[str]) -> set[str]:
+        if self._list is None:
+            return in_history(self.root, commits)
+        return _in_history(*self._answer(self._list), commits)
+
+    def _answer(self, proc: subprocess.Popen[bytes]) -> tuple[int, bytes, bytes]:
+        """What git answered (exit code, output, errors), waited for once."""
+        if proc not in self._answers:
+            out, err = proc.communicate()
+            self._answers[proc] = (proc.returncode, out, err)
+        return self._answers[proc]
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for proc in (self._parse, self._list):
+            if proc is not None and proc.returncode is None:
+                proc.kill()
+                proc.communicate()
+
+
+def _roomy(fd: int) -> None:
+    """Let the pipe ``fd`` hold 1 MiB (40,000 commits' names), where the system allows."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's limit: the pipe as it is
+        pass
 
 
 def is_ancestor(root: Path, older: str, newer: str) -> bool:

@@ -9,6 +9,7 @@ Finding values; the command prints them.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import posixpath
 import re
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storykit.core.settings import resolve
 from storykit.core import rules as audit
@@ -33,6 +34,9 @@ from storykit.project import loading
 from storykit.project.store import Entry, Project
 from storykit.core.workflow import CLOSED_AS as LABELS_CLOSED
 from storykit.core.workflow import LABELS
+
+if TYPE_CHECKING:
+    from storykit import git
 
 # code -> what it means; docs/ci.md lists the same table.
 CODES = {
@@ -269,9 +273,10 @@ def check(project: Project, run_commits: str | None = None) -> Report:
         return _local(project, path, folder)
 
     notes: list[str] = []
+    mode = run_commits or config.run_commits
     # Thousands of parsed front matters are acyclic; the cycle collector re-walking
     # them all on every generation-2 pass cost a quarter of the run.
-    with paused_gc():
+    with _history_asked(project, mode) as history, paused_gc():
         cache.read_ahead(files, read)  # a fresh clone's stories, parsed on every core
         for path in files:
             local = cache.meta(path, read)
@@ -286,7 +291,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
                 _stale_rule(project, parsed, digests, memo)
             stories.append(parsed)
         cache.save()
-        _history_rule(project, stories, run_commits or config.run_commits, run_commits is not None, notes)
+        _history_rule(project, stories, mode, run_commits is not None, notes, history)
         whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files))
         findings.extend(f for f in whole if f.code != "SK801")
         for parsed in stories:
@@ -700,7 +705,21 @@ def commit_lines(front: list[str]) -> dict[str, int]:
 SHALLOW = ("this is a shallow clone; fetch the whole history (actions/checkout: fetch-depth: 0) to check them")
 
 
-def _history_rule(project: Project, stories: list[_Parsed], mode: str, given: bool, notes: list[str]) -> None:
+def _history_asked(project: Project, mode: str) -> contextlib.AbstractContextManager[git.History | None]:
+    """git's answers for ``_history_rule``, asked before the stories are read, so git works
+    while they are: HEAD always, and HEAD's whole history when no answer is kept for any
+    HEAD (a fresh clone: every CI job).  Nothing when the rule is off."""
+    from storykit import git
+    from storykit.project.cache import ResultCache
+
+    if mode == "off":
+        return contextlib.nullcontext()
+    kept = ResultCache(project.config.state_path, _HISTORY, {}, "")
+    return git.History(project.root, walk=not (kept.enabled and kept.path.exists()))
+
+
+def _history_rule(project: Project, stories: list[_Parsed], mode: str, given: bool, notes: list[str],
+                  history: git.History | None) -> None:
     """Every run record names the commit HEAD was at when it ran (``run-tests
     --commit`` too: the commit it made is a child of that one): that commit must be in
     HEAD's history, or the record was made up (SK508).
@@ -719,10 +738,10 @@ def _history_rule(project: Project, stories: list[_Parsed], mode: str, given: bo
             f'run_commits = "off" in {project.config.source.name if project.config.source else "the config"}'
         notes.append(f"{unchecked} ({source})")
         return
-    from storykit import git
     from storykit.errors import GitError
 
-    state = git.head_state(project.root)
+    assert history is not None  # asked unless the rule is off
+    state = history.head_state()
     if isinstance(state, str):
         notes.append(f"{unchecked}: {state}")
         return
@@ -730,7 +749,7 @@ def _history_rule(project: Project, stories: list[_Parsed], mode: str, given: bo
         notes.append(f"{unchecked}: {SHALLOW}")
         return
     try:
-        known = _in_history(project, state.head, {commit for _, _, commit in wanted}) if state.head else set()
+        known = _in_history(project, state.head, {commit for _, _, commit in wanted}, history) if state.head else set()
     except GitError as exc:
         notes.append(f"{unchecked}: {exc}")
         return
@@ -745,18 +764,21 @@ def _history_rule(project: Project, stories: list[_Parsed], mode: str, given: bo
                    severity=ERROR if mode == "strict" else WARNING)
 
 
-def _in_history(project: Project, head: str, commits: set[str]) -> set[str]:
-    """Those of ``commits`` in the history of ``head``: the answers are kept per HEAD
-    (a commit's history never changes), so git walks it once per new HEAD."""
-    from storykit import git
+_HISTORY = "check-history"  # the result cache of _in_history
+
+
+def _in_history(project: Project, head: str, commits: set[str], history: git.History) -> set[str]:
+    """Those of ``commits`` in the history of ``head``, as ``history`` asked git: the
+    answers are kept per HEAD (a commit's history never changes), so git walks it once
+    per new HEAD."""
     from storykit.project.cache import ResultCache
 
-    kept = ResultCache(project.config.state_path, "check-history", {}, head)
+    kept = ResultCache(project.config.state_path, _HISTORY, {}, head)
     answers = kept.get()
     answers = answers if isinstance(answers, dict) else {}
     missing = commits - answers.keys()
     if missing:
-        found = git.in_history(project.root, missing)
+        found = history.in_history(missing)
         answers.update({commit: commit in found for commit in missing})
         kept.put(answers)
     return {commit for commit in commits if answers.get(commit) is True}
