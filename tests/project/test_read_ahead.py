@@ -8,6 +8,7 @@ real projects read ahead are in tests/project/test_parallel_loading.py."""
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from storykit.errors import StorykitError
-from storykit.project.cache import MetaCache
+from storykit.project.cache import SHARDS, MetaCache
 from storykit.project.loading import PARALLEL_FROM, workers
 
 COUNT = PARALLEL_FROM + 50
@@ -65,7 +66,7 @@ def test_what_is_read_ahead_is_parsed_on_every_core_and_only_taken_by_meta(tmp_p
     cache.read_ahead(paths, read_slowly)
     metas = [cache.meta(path, lambda p: pytest.fail(f"{p} parsed again by meta()")) for path in paths]
     parsed_by = {meta["pid"] for meta in metas}
-    assert os.getpid() in parsed_by and len(parsed_by) == min(workers(), 16)  # 16 groups: the cache's files
+    assert os.getpid() in parsed_by and len(parsed_by) == min(workers(), SHARDS)  # a group per cache file
     assert [m["title"] for m in metas] == [f"story {n} ✅" for n in range(COUNT)]
 
 
@@ -79,7 +80,7 @@ def test_what_is_read_ahead_is_stored_byte_for_byte_as_a_serial_read_stores_it(t
     assert [serial.meta(path, read) for path in paths] == metas
     serial.save()
     assert shards(tmp_path / "ahead") == shards(tmp_path / "serial")
-    assert len(shards(tmp_path / "ahead")) == 16
+    assert len(shards(tmp_path / "ahead")) == SHARDS
     again = MetaCache(tmp_path / "ahead", tmp_path / "stories")
     assert again.unknown(paths) == []
     assert [again.meta(path, lambda p: pytest.fail(f"{p} parsed again")) for path in paths] == metas
@@ -157,7 +158,7 @@ def test_in_a_fresh_cache_the_workers_write_the_shards_and_this_process_writes_n
     if workers() < 2:
         return  # one core: meta() reads each file, save() writes (the other tests)
     written = {p.name: (p.stat().st_ino, p.read_bytes()) for p in (tmp_path / "state" / "cache").glob("*.json")}
-    assert len(written) == 16  # before meta() or save(): by the workers
+    assert len(written) == SHARDS  # before meta() or save(): by the workers
     for path in paths:
         cache.meta(path, lambda p: pytest.fail(f"{p} parsed in this process"))
     cache.save()
@@ -189,3 +190,22 @@ def test_meta_tells_which_entries_it_took_from_this_pass_s_read_ahead(tmp_path: 
     warm = MetaCache(tmp_path / "state", tmp_path / "stories")  # the next pass: every entry from the cache
     assert [warm.meta(path, read) for path in paths] == metas
     assert not any(warm.read_in_this_pass(path) for path in paths)
+
+
+def test_a_change_of_one_story_rewrites_a_small_part_of_the_cache(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories", 640)
+    first = MetaCache(tmp_path / "state", tmp_path / "stories")
+    metas = [first.meta(path, read) for path in paths]
+    first.save()
+    before = shards(tmp_path / "state")
+    changed = paths[7]
+    changed.write_text("story 7, changed", encoding="utf-8")
+    os.utime(changed, ns=(AN_HOUR_AGO + 1, AN_HOUR_AGO + 1))  # old enough to be stored
+    second = MetaCache(tmp_path / "state", tmp_path / "stories")
+    assert [second.meta(path, read) for path in paths] == [*metas[:7], read(changed), *metas[8:]]
+    second.save()
+    after = shards(tmp_path / "state")
+    rewritten = [name for name in after if after[name] != before[name]]
+    assert len(rewritten) == 1
+    entries = json.loads(after[rewritten[0]])["entries"]
+    assert changed.name in entries and len(entries) <= len(paths) // 32  # about a sixty-fourth of the stories
