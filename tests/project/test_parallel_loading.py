@@ -16,7 +16,7 @@ import pytest
 from conftest import Project, copy_of, prepared
 
 from storykit.errors import StorykitError
-from storykit.project.cache import MetaCache
+from storykit.project.cache import SHARDS, MetaCache
 from storykit.story.model import load_meta
 
 COUNT = 900  # above the threshold of parallel reading (asserted below)
@@ -68,7 +68,7 @@ def test_a_cold_list_lists_what_a_serial_read_finds(many: Project) -> None:
         [(m["id"], m["title"], m["status"], m["dependencies"]) for m in serial]
     warm = many.sk("list", "--json")
     assert warm.stdout == cold.stdout
-    assert len(list((many.root / ".storykit" / "cache").glob("front-matter-*.json"))) == 16
+    assert len(list((many.root / ".storykit" / "cache").glob("front-matter-*.json"))) == SHARDS
 
 
 def test_a_cold_tracker_is_the_warm_tracker(many: Project) -> None:
@@ -181,7 +181,7 @@ def test_a_fresh_clone_s_cache_is_written_by_the_workers_as_a_serial_read_writes
         serial.meta(path, load_meta)
     serial.save()
     assert {p.name: p.read_bytes() for p in (many.root / ".storykit" / "cache").glob("*.json")} == written
-    assert len(written) == 16
+    assert len(written) == SHARDS
 
 
 def test_a_story_changed_after_the_worker_read_it_is_read_again_by_the_next_pass(many: Project) -> None:
