@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,16 @@ class Broken:
     message: str  # "stories/X.md:7: what is wrong; what to do", relative to the project root
 
 
+def _child_of(folder: Path) -> Callable[[str], Path]:
+    """``folder / name`` for a name scandir gave (no separator, never "." or ".."):
+    pathlib's own child constructor where it has one, which skips the parse of the name
+    (a fifth of the time; 10,000 stories are listed by every command), else ``/``."""
+    make = getattr(folder, "_make_child_relpath", None)  # CPython 3.11 to 3.13
+    if callable(make):
+        return make  # type: ignore[no-any-return]
+    return folder.joinpath
+
+
 class Project:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -66,10 +76,11 @@ class Project:
         # Each Path is built once per Project: a run-tests scans the folder three times.
         files = []
         folder = self.config.stories_path
+        child = _child_of(folder)
         for name in self._story_names():
             path = self._paths.get(name)
             if path is None:
-                path = self._paths[name] = folder / name
+                path = self._paths[name] = child(name)
             files.append(path)
         return files
 

@@ -102,3 +102,16 @@ def test_what_entries_read_is_frozen_before_the_collector_is_back(tmp_path: Path
         gc.unfreeze()
     assert len(entries) == 300
     assert not any(walked), walked
+
+
+def test_the_story_files_are_the_paths_folder_slash_name_gives(tmp_path: Path) -> None:
+    project = project_with(tmp_path, "STORY-001-with spaces.md", "STORY-002-é ✅ 😀.md", "STORY-003-back\\slash.md",
+                           "STORY-004--dash.md", "STORY-005-..dots.md")
+    (tmp_path / "stories" / "notes.txt").write_text("not a story", encoding="utf-8")
+    files = project.story_files()
+    folder = project.config.stories_path
+    wanted = [folder / path.name for path in sorted((tmp_path / "stories").glob("*.md"))]
+    assert files == wanted and [hash(p) for p in files] == [hash(p) for p in wanted]
+    assert [(str(p), p.parts, p.name, p.stem, p.suffix, p.parent) for p in files] == \
+        [(str(p), p.parts, p.name, p.stem, p.suffix, p.parent) for p in wanted]
+    assert all(p.is_file() for p in files) and len(files) == 5
