@@ -169,9 +169,15 @@ def _offsets(lines: list[str]) -> list[int]:
 MARKS = ["<!-- storykit:measurements:start -->", "<!-- storykit:measurements:end -->"]
 
 
-@given(st.lists(st.one_of(st.sampled_from(TRICKY + MARKS + [" \t" + MARKS[0] + "\x0b", "\u2028" + MARKS[1], "x " + MARKS[0],
-                                                            "```\n" + MARKS[0] + "\n```", "<!--\n" + MARKS[1] + " -->"]),
-                          st.text(alphabet="[]`<!->#~ \t*x\\(:^\x0b\u2028", max_size=12)), max_size=40), st.booleans())
+# TRICKY, the region's marks (alone, among whitespace, in code) and fences that may close
+# one: what the one pass finds apart.
+WITH_MARKS = TRICKY + MARKS + [" \t" + MARKS[0] + "\x0b", "\u2028" + MARKS[1], "x " + MARKS[0],
+                               "```\n" + MARKS[0] + "\n```", "<!--\n" + MARKS[1] + " -->",
+                               "~~~ ~~~", " \t````  ", "x ```", "\x0b```"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(WITH_MARKS), st.text(alphabet="[]`<!->#~ \t*x\\(:^\x0b\u2028", max_size=12)),
+                max_size=40), st.booleans())
 @settings(max_examples=600, deadline=None)
 def test_what_check_asks_in_offsets_is_what_the_lines_answer(lines: list[str], final_newline: bool) -> None:
     """check's questions answered in the text's offsets — a section's span, the Status
@@ -192,7 +198,11 @@ def test_what_check_asks_in_offsets_is_what_the_lines_answer(lines: list[str], f
                 assert span == (None if lines_span is None else (at[lines_span[0]], at[lines_span[1]]))
                 first, last = lines_span or (0, len(general.lines))
                 for start, end in ((0, first), (first, last), (last, len(general.lines))):
-                    assert outline.placeholders_at(at[start], at[end]) == general.placeholders_by_line(start, end)
+                    found = general.placeholders_by_line(start, end)
+                    texts = [bracketed for _, bracketed in found]
+                    assert outline.placeholders_at(at[start], at[end]) == found
+                    assert outline.placeholders_in(at[start], at[end]) == (found[0][0] if found else None, texts)
+                    assert outline.placeholders_in(at[start], at[end], numbered=False) == (None, texts)
                     assert outline.unticked_at(at[start], at[end]) == general.unticked_by_line(start, end)
 
 
@@ -208,6 +218,7 @@ def test_one_pass_finds_what_a_story_body_holds() -> None:
     tasks = outline.span("Tasks")
     assert outline.unticked_at(*tasks) == [Checkbox(9, False, "a [b]")]
     assert outline.placeholders_at(0, outline.span("Test Results")[0]) == [(6, "[feature name]"), (9, "[b]")]
+    assert outline.placeholders_in(0, outline.span("Test Results")[0]) == (6, ["[feature name]", "[b]"])
     start = text.index("<!-- storykit:measurements:start")
     assert outline.marks == [(start, start + 37, MARKS[0]), (start + 39, start + 74, MARKS[1])]
     assert not {"headings", "code", "lines"} & vars(outline).keys()
