@@ -433,21 +433,21 @@ def _read(project: Project, path: Path, findings: list[Finding], folder: str) ->
 
 
 def _body_rules(parsed: _Parsed, outline: Outline) -> None:
-    first = parsed.body_line(0)
     for name in regions.MANDATORY_SECTIONS:
-        if outline.section(name) is None:
-            parsed.add("SK201", f"no '## {name}' section; restore it from git or the template", line=first)
-    status_line = outline.field_line("Status")
-    if status_line is None:
+        if outline.span(name) is None:
+            parsed.add("SK201", f"no '## {name}' section; restore it from git or the template",
+                       line=parsed.body_line(0))
+    status = outline.field("Status")
+    if status is None:
         parsed.add("SK202", "no '**Status:**' line; restore it from the template (storykit keeps it up to date)",
-                   line=first)
+                   line=parsed.body_line(0))
     elif str(parsed.meta.get("status")) in LABELS:
-        shown = outline.line(status_line).strip()
+        shown = status[1].strip()
         wanted = f"**Status:** {LABELS[str(parsed.meta['status'])]}"
         if shown != wanted:
             parsed.add("SK203", f"the Status line says '{shown[len('**Status:**'):].strip()}' but the front matter "
                        f"says {parsed.meta['status']}; the front matter is the truth, storykit rewrites the line "
-                       f"at the next transition", line=parsed.body_line(status_line), severity=WARNING)
+                       f"at the next transition", line=parsed.body_line(status[0]), severity=WARNING)
 
 
 def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
@@ -523,10 +523,9 @@ def _region_rule(parsed: _Parsed, outline: Outline) -> None:
     """The before/after table is storykit's: what it says must be what the runs recorded."""
     from storykit.story import measurements
 
-    if measurements.START[:27] not in outline.text or (measurements.START not in outline.text
-                                                       and measurements.END not in outline.text):
-        return  # no line of the body is either mark: there is no region to check
-    line = measurements.region_problem_in(outline.text, parsed.meta)
+    if len(outline.marks) != 2:
+        return  # no region, or one storykit refuses to run with: nothing to compare
+    line = measurements.region_problem_in(outline.text, parsed.meta, outline.marks)
     if line is not None:
         parsed.add("SK605", "the measurements region does not say what the recorded benchmarks measured (edited by "
                    "hand?); storykit writes it from the runs: restore it from git, or run 'storykit run-tests "
@@ -611,19 +610,22 @@ def _stale_rule(project: Project, parsed: _Parsed, digests: dict[Path, bytes],
 
 
 def _done_body_rules(parsed: _Parsed, outline: Outline) -> None:
-    results = outline.section(evidence.SECTION)
-    skip = range(*results) if results else range(0)
-    found = [(i, text) for i, text in outline.placeholders() if i not in skip]
-    if found:
-        shown = ", ".join(dict.fromkeys(text for _, text in found[:5]))
-        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
-        parsed.add("SK701", f"{len(found)} template placeholder(s) left in a done story: {shown}{more}; "
-                   f"fill them in or delete what does not apply", line=parsed.body_line(found[0][0]), severity=WARNING)
+    results = outline.span(evidence.SECTION)  # Test Results is storykit's: its brackets are no placeholders
+    end = len(outline.text)
+    line, texts = outline.placeholders_in(0, results[0] if results else end)
+    if results:  # and after it (a line counted only when none came before)
+        after_line, after = outline.placeholders_in(results[1], end, numbered=not texts)
+        line, texts = line if texts else after_line, texts + after
+    if texts:
+        shown = ", ".join(dict.fromkeys(texts[:5]))
+        more = f" and {len(texts) - 5} more" if len(texts) > 5 else ""
+        parsed.add("SK701", f"{len(texts)} template placeholder(s) left in a done story: {shown}{more}; "
+                   f"fill them in or delete what does not apply", line=parsed.body_line(line or 0), severity=WARNING)
     left = []
     for name in regions.CHECKED_SECTIONS:
-        span = outline.section(name)
+        span = outline.span(name)
         if span:
-            left += [box for box in outline.unticked(*span) if regions.TAG not in box.text]
+            left += [box for box in outline.unticked_at(*span) if regions.TAG not in box.text]
     if left:
         parsed.add("SK702", f"{len(left)} unticked item(s) in a done story, first: {left[0].text}",
                    line=parsed.body_line(left[0].line), severity=WARNING)

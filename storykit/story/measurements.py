@@ -134,17 +134,21 @@ def region_problem(body_lines: list[str], meta: dict[str, Any]) -> int | None:
     return None if found == "\n" + "\n".join(lines(meta)) + "\n\n" else start
 
 
-def region_problem_in(body: str, meta: dict[str, Any]) -> int | None:
+def region_problem_in(body: str, meta: dict[str, Any],
+                      marks: list[tuple[int, int, str]] | None = None) -> int | None:
     """``region_problem(split_lines(body), meta)``, found in the text when only \n ends
     its lines (what storykit writes): the marks by ``str.find``, never a strip of every
-    line (``storykit check`` asks it of every story with the region).  Other text takes
+    line (``storykit check`` asks it of every story with the region, and hands it the
+    ``marks`` its outline's one pass found: ``Outline(body).marks``).  Other text takes
     the line-by-line path (``tests/story/test_measurements.py`` proves them equal)."""
     if "\r" in body:
         return region_problem(split_lines(body), meta)
     runs = meta.get("runs")
     if not isinstance(runs, dict) or not runs:
         return None
-    marks: list[tuple[int, int, str]] = []  # (line start, line end after its \n, mark) of each mark line
+    if marks is not None:
+        return _region_problem_at(body, meta, marks)
+    marks = []  # (line start, line end after its \n, mark) of each mark line
     for mark in (START, END):
         at = body.find(mark)
         while at >= 0:
@@ -154,6 +158,10 @@ def region_problem_in(body: str, meta: dict[str, Any]) -> int | None:
             if body[start:stop].strip() == mark:
                 marks.append((start, stop, mark))
             at = body.find(mark, stop)  # the rest of this line is not its mark alone
+    return _region_problem_at(body, meta, marks)
+
+
+def _region_problem_at(body: str, meta: dict[str, Any], marks: list[tuple[int, int, str]]) -> int | None:
     if len(marks) != 2:
         return None
     (first, after, mark), (before, _, _) = sorted(marks)

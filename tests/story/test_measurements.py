@@ -153,3 +153,16 @@ def test_a_region_as_storykit_writes_it_is_no_problem_and_an_edited_one_is_named
     start = split_lines(edited).index(measurements.START + "\n")
     assert measurements.region_problem_in(edited, meta) == start == measurements.region_problem(
         split_lines(edited), meta)
+
+
+@settings(max_examples=600)
+@given(_region_bodies())
+def test_the_region_found_from_the_outlines_marks_is_the_region_found_line_by_line(case: tuple[str, dict]) -> None:
+    """check hands region_problem_in the marks its one pass over the body found."""
+    from storykit.story import outline
+
+    assert outline.MARKS == (measurements.START, measurements.END)  # the outline's own copy of the marks
+    body, meta = case
+    body = body.replace("\r\n", "\n").replace("\r", "\n")  # (the one pass is the path of LF texts)
+    expected = measurements.region_problem(split_lines(body), meta)
+    assert measurements.region_problem_in(body, meta, outline.Outline(body).marks) == expected

@@ -156,3 +156,69 @@ def test_sections_and_lines_asked_first_are_found_without_every_heading_and_code
         assert fresh.placeholders() == general.placeholders_by_line()
         assert not {"headings", "code"} & vars(fresh).keys()
         assert fresh.headings == general.headings and fresh.code == general.code  # then, when asked, all of them
+
+
+def _offsets(lines: list[str]) -> list[int]:
+    """The offset of each line's start, and of the text's end."""
+    found = [0]
+    for line in lines:
+        found.append(found[-1] + len(line))
+    return found
+
+
+MARKS = ["<!-- storykit:measurements:start -->", "<!-- storykit:measurements:end -->"]
+
+
+# TRICKY, the region's marks (alone, among whitespace, in code) and fences that may close
+# one: what the one pass finds apart.
+WITH_MARKS = TRICKY + MARKS + [" \t" + MARKS[0] + "\x0b", "\u2028" + MARKS[1], "x " + MARKS[0],
+                               "```\n" + MARKS[0] + "\n```", "<!--\n" + MARKS[1] + " -->",
+                               "~~~ ~~~", " \t````  ", "x ```", "\x0b```"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(WITH_MARKS), st.text(alphabet="[]`<!->#~ \t*x\\(:^\x0b\u2028", max_size=12)),
+                max_size=40), st.booleans())
+@settings(max_examples=600, deadline=None)
+def test_what_check_asks_in_offsets_is_what_the_lines_answer(lines: list[str], final_newline: bool) -> None:
+    """check's questions answered in the text's offsets — a section's span, the Status
+    line, the placeholders and unticked items between two offsets, the region's marks —
+    agree with the line-by-line answers, on the fast path and the general one."""
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    general = Outline.by_lines(text)
+    at = _offsets(general.lines)
+    status = general.field_line("Status")
+    marks = [(at[i], at[i + 1], line.strip()) for i, line in enumerate(general.lines) if line.strip() in MARKS]
+    for outline in (Outline(text), Outline.by_lines(text)):
+        assert outline.field("Status") == (None if status is None else (status, general.lines[status]))
+        assert outline.marks == marks
+        for title in ("Tasks", "Test Results", "Done", "step", "", "a"):
+            for level in (1, 2, 3):
+                lines_span = general.section(title, level)
+                span = outline.span(title, level)
+                assert span == (None if lines_span is None else (at[lines_span[0]], at[lines_span[1]]))
+                first, last = lines_span or (0, len(general.lines))
+                for start, end in ((0, first), (first, last), (last, len(general.lines))):
+                    found = general.placeholders_by_line(start, end)
+                    texts = [bracketed for _, bracketed in found]
+                    assert outline.placeholders_at(at[start], at[end]) == found
+                    assert outline.placeholders_in(at[start], at[end]) == (found[0][0] if found else None, texts)
+                    assert outline.placeholders_in(at[start], at[end], numbered=False) == (None, texts)
+                    assert outline.unticked_at(at[start], at[end]) == general.unticked_by_line(start, end)
+
+
+def test_one_pass_finds_what_a_story_body_holds() -> None:
+    text = ("# STORY-001: T\n\n**Status:** ✅ Done\n\n## Context\n\nBuild [feature name].\n\n## Tasks\n- [ ] a [b]\n"
+            "```\n## Test Results\n**Status:** no\n```\n<!-- storykit:measurements:start -->\nx\n"
+            "<!-- storykit:measurements:end -->\n## Test Results (MANDATORY)\n[not counted]\n")
+    outline = Outline(text)
+    assert outline.field("Status") == (2, "**Status:** ✅ Done\n")
+    assert outline.span("Test Results") == (text.index("[not counted]"), len(text))
+    assert outline.span("Tasks") == (text.index("- [ ]"), text.index("## Test Results ("))
+    assert outline.span("Missing") is None
+    tasks = outline.span("Tasks")
+    assert outline.unticked_at(*tasks) == [Checkbox(9, False, "a [b]")]
+    assert outline.placeholders_at(0, outline.span("Test Results")[0]) == [(6, "[feature name]"), (9, "[b]")]
+    assert outline.placeholders_in(0, outline.span("Test Results")[0]) == (6, ["[feature name]", "[b]"])
+    start = text.index("<!-- storykit:measurements:start")
+    assert outline.marks == [(start, start + 37, MARKS[0]), (start + 39, start + 74, MARKS[1])]
+    assert not {"headings", "code", "lines"} & vars(outline).keys()
