@@ -105,16 +105,21 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[An
             children[pid] = read_end
         if not children:
             return None  # no processes to be had
-        results: dict[int, Any] = _take(tasks, queue_out)
+        inboxes = {pid: _Inbox(read_end) for pid, read_end in children.items()}
+
+        def take_what_arrived() -> None:  # between this process's own tasks: the workers' results so far
+            for inbox in inboxes.values():
+                inbox.take(wait=False)
+
+        results: dict[int, Any] = _take(tasks, queue_out, take_what_arrived)
         failure: BaseException | None = None
         for pid, read_end in list(children.items()):
-            payload = _read_all(read_end)
+            inboxes[pid].take(wait=True)  # the rest, to the end of the pipe
             os.close(read_end)
             del children[pid]
             os.waitpid(pid, 0)
-            done, error = _received(payload)  # a worker that died sent only part: the rest is done below
-            results.update(done)
-            failure = failure or error
+            results.update(inboxes[pid].done)  # a worker that died sent only part: the rest is done below
+            failure = failure or inboxes[pid].error
         if failure is not None:
             raise failure
         for index in range(len(tasks)):
@@ -132,13 +137,15 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[An
             os.close(read_end)
 
 
-def _take(tasks: Sequence[Any], queue: int) -> dict[int, Any]:
-    """Take tasks from the queue and do them, until it is empty."""
+def _take(tasks: Sequence[Any], queue: int, between: Callable[[], None] | None = None) -> dict[int, Any]:
+    """Take tasks from the queue and do them, until it is empty (``between``: after each)."""
     assert _work is not None
     done = {}
     while token := os.read(queue, _TOKEN):
         index = int.from_bytes(token, "little")
         done[index] = _work(tasks[index])
+        if between is not None:
+            between()
     return done
 
 
@@ -203,29 +210,42 @@ def _send(fd: int, pending: bytearray) -> None:
     del pending[:sent]
 
 
-def _received(payload: bytes) -> tuple[dict[int, Any], BaseException | None]:
-    """The results a worker sent (task -> result) and its error, from its frames; a
-    frame cut short or unreadable (the worker died writing it) ends them."""
-    done: dict[int, Any] = {}
-    at = 0
-    while at + _LENGTH <= len(payload):
-        size = int.from_bytes(payload[at:at + _LENGTH], "little")
-        at += _LENGTH
-        if at + size > len(payload):
-            break
+class _Inbox:
+    """What one worker sent: its frames (see ``_worker``), taken as they arrive, so the
+    command unpickles the results while the workers still parse; a frame cut short or
+    unreadable (the worker died writing it) ends what is taken from it."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.data = bytearray()  # received, not yet a whole frame
+        self.done: dict[int, Any] = {}
+        self.error: BaseException | None = None
+        self.ended = False  # the last frame, or a broken one, was taken
+
+    def take(self, *, wait: bool) -> None:
+        """Take the frames sent so far (``wait``: all of them, to the end of the pipe)."""
+        os.set_blocking(self.fd, wait)
         try:
-            index, value = pickle.loads(payload[at:at + size])
-        except Exception:
-            break
-        at += size
-        if index < 0:
-            return done, value
-        done[index] = value
-    return done, None
+            while chunk := os.read(self.fd, 1 << 20):
+                self.data += chunk
+                self._frames()
+        except BlockingIOError:  # nothing more for now
+            pass
 
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, 1 << 20):
-        chunks.append(chunk)
-    return b"".join(chunks)
+    def _frames(self) -> None:
+        data, at = self.data, 0
+        while not self.ended and at + _LENGTH <= len(data):
+            size = int.from_bytes(data[at:at + _LENGTH], "little")
+            if at + _LENGTH + size > len(data):
+                break  # the rest of this frame is still on its way
+            try:
+                index, value = pickle.loads(data[at + _LENGTH:at + _LENGTH + size])
+            except Exception:
+                self.ended = True
+                break
+            at += _LENGTH + size
+            if index < 0:
+                self.error, self.ended = value, True
+            else:
+                self.done[index] = value
+        del data[:at]

@@ -169,3 +169,17 @@ def test_a_result_a_worker_cannot_send_back_is_an_error_here() -> None:
         return
     with pytest.raises(RuntimeError, match="a worker's result could not be sent back"):
         on_every_core(unsendable_from_a_worker, list(range(100)))
+
+
+def test_results_larger_than_a_pipe_come_back_whole_whatever_arrived_between_tasks() -> None:
+    def big(n: int) -> tuple[bytes, int]:
+        time.sleep(0.002)
+        return bytes([n % 256]) * (150_000 + n), os.getpid()  # over two pipes' worth each, cut anywhere
+
+    results = on_every_core(big, list(range(60)))
+    if workers() < 2:
+        assert results is None
+        return
+    assert results is not None
+    assert [data for data, _ in results] == [bytes([n % 256]) * (150_000 + n) for n in range(60)]
+    assert len({pid for _, pid in results}) == min(workers(), 60)
