@@ -32,12 +32,15 @@ def agree(source: str) -> bool:
     return True
 
 
-RUN = st.fixed_dictionaries({"at": st.just("2026-11-29T07:07:03Z"), "commit": st.from_regex(r"[0-9a-f]{40}", fullmatch=True),
-                             "counts": st.dictionaries(st.sampled_from(["passed", "failed"]), st.integers(0, 9))},
-                            optional={"changes": st.fixed_dictionaries({"test_files": st.lists(
-                                st.fixed_dictionaries({"path": st.just("t.py"), "commit": st.just("x")}), max_size=2)})})
+TITLE = st.sampled_from(["Add tags", "Fix: login", "\U0001f534 launch", "It's done", "3.0.1", "id: x"])
+SHA = st.from_regex(r"[0-9a-f]{40}", fullmatch=True)
+TEST_FILE = st.fixed_dictionaries({"path": st.just("t.py"), "commit": st.just("x")})
+RUN = st.fixed_dictionaries(
+    {"at": st.just("2026-11-29T07:07:03Z"), "commit": SHA,
+     "counts": st.dictionaries(st.sampled_from(["passed", "failed"]), st.integers(0, 9))},
+    optional={"changes": st.fixed_dictionaries({"test_files": st.lists(TEST_FILE, max_size=2)})})
 META = st.fixed_dictionaries(
-    {"id": st.from_regex(r"STORY-[0-9]{3}", fullmatch=True), "title": st.text(min_size=1, max_size=20),
+    {"id": st.from_regex(r"STORY-[0-9]{3}", fullmatch=True), "title": TITLE,
      "status": st.sampled_from(["red", "green", "done"])},
     optional={"dependencies": st.lists(st.sampled_from(["STORY-001", "STORY-002"]), max_size=2),
               "duplicate_of": st.just("STORY-002"), "tests": st.lists(st.just("tests/t.py"), max_size=2),
@@ -54,7 +57,8 @@ LINE = st.sampled_from([
     "id: A\n", "id: B\n", "id:\n", "'id': q\n", "id\u00a0: nbsp\n", "ids: x\n", "status: red\n", "status:\n",
     "dependencies: []\n", "dependencies:\n", "- STORY-001\n", "duplicate_of: X\n", "runs:\n", "runs: {}\n",
     "runs: []\n", "runsx: 1\n", "  red:\n", "  green:\n", "  'final':\n", "  red: x\n", "  - commit: x\n", "   x:\n",
-    "    commit: abc\n", "    commit:\n", "    commit: def\n", "    commits: 1\n", "    at: t\n", "      commit: deep\n",
+    "    commit: abc\n", "    commit:\n", "    commit: def\n", "    commits: 1\n", "    at: t\n",
+    "      commit: deep\n",
     "    - commit: seq\n", "  status: nested\n", "- id: item\n", "other: 1\n", "  other: 2\n", "    x: y\n",
 ])
 
