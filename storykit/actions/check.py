@@ -37,6 +37,7 @@ from storykit.core.workflow import LABELS
 
 if TYPE_CHECKING:
     from storykit import git
+    from storykit.story import frontmatter
 
 # code -> what it means; docs/ci.md lists the same table.
 CODES = {
@@ -136,6 +137,7 @@ class _Parsed:
     findings: list[Finding] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)  # key -> line, when known without ``front``
     front_text: str = ""  # the front block, when ``front`` is not split: its lines are found in the text
+    read: Any = None  # what the fast reader read of the front matter (frontmatter.Read), when it did
 
     @cached_property
     def id(self) -> str:  # asked 100,000 times by the rules over 10,000 stories: its meta is never changed
@@ -373,10 +375,29 @@ def _local(project: Project, path: Path, folder: str) -> dict[str, Any]:
         return {"usable": False, "findings": [list(vars(f).values()) for f in findings]}
     parsed, outline = read
     stale = _story_rules(project, parsed, outline)
-    lines = front_lines(parsed.front_text)
-    return {"usable": True, "meta": parsed.meta, "stale": stale, "lines": lines,
-            "findings": [list(vars(f).values()) for f in parsed.findings],
-            "evidence": _evidence_verdict(_Parsed(path, parsed.rel, parsed.meta, [], [], dict(lines)))}
+    lines = front_lines(parsed.front_text) if parsed.read is None else front_lines_fast(parsed.read)
+    found = [list(vars(f).values()) for f in parsed.findings]
+    evidence = _evidence_verdict(_Parsed(path, parsed.rel, parsed.meta, [], [], dict(lines)))
+    local = {"usable": True, "meta": parsed.meta, "stale": stale, "lines": lines, "findings": found,
+             "evidence": evidence}
+    # What the fast reader read is JSON-exact (str keys; text, numbers, booleans, None, lists,
+    # mappings), and meta_problems only turns values into text: with findings of text and
+    # whole numbers, the cache encodes the result without reading it back (cache.Exact).
+    if parsed.read is not None and type(stale) is bool and _plain_findings(found) and (
+            evidence is None or type(evidence[0]) is int and type(evidence[1]) is int and _plain_findings(evidence[2])):
+        from storykit.project.cache import Exact
+
+        return Exact(local)
+    return local
+
+
+def _plain_findings(findings: list[list[Any]]) -> bool:
+    """Whether every finding is made of text and whole numbers only."""
+    for finding in findings:
+        for value in finding:
+            if type(value) is not str and type(value) is not int:
+                return False
+    return True
 
 
 def _evidence_verdict(parsed: _Parsed) -> list[Any] | None:
@@ -410,7 +431,7 @@ def _read(project: Project, path: Path, findings: list[Finding], folder: str) ->
     """Parse one story file; a file whose front matter cannot be used yields findings only."""
     rel = f"{folder}/{path.name}"
     try:
-        meta, front, body = story.parse_raw(story.read_text(path), path)
+        meta, front, body, fast = story.read_raw(path)
     except StorykitError as exc:
         located = _LOCATED.match(str(exc))
         line = int(located.group("line")) if located and located.group("line") else 1
@@ -418,7 +439,7 @@ def _read(project: Project, path: Path, findings: list[Finding], folder: str) ->
         code = "SK106" if isinstance(exc, story.ConflictError) else "SK101"
         findings.append(Finding(rel, line, code, ERROR, message))
         return None
-    parsed, outline = _Parsed(path, rel, meta, [], front_text=front), Outline(body)
+    parsed, outline = _Parsed(path, rel, meta, [], front_text=front, read=fast), Outline(body)
     codes = {"missing": "SK102", "type": "SK103", "status": "SK104", "unknown": "SK105"}
     problems = story.meta_problems(meta)
     for problem in problems:
@@ -686,6 +707,65 @@ def _shared_runs(stories: list[_Parsed]) -> None:
                 parsed.add("SK506", f"the {phase} run record does not belong to {parsed.id}: it is {first}'s "
                            f"(same time, commit and digest); runs are recorded only by 'storykit run-tests "
                            f"{parsed.id}': restore the story from git", key="status")
+
+
+def front_lines_fast(read: frontmatter.Read) -> dict[str, int]:
+    """``front_lines`` of the front block whose front matter the fast reader read, from
+    the lines it split and its top-level key lines: the key lines among those, the
+    commits searched in each ``runs:`` block's text only (tests/actions/test_check_front_lines.py
+    proves them equal).  Every line the reader read at the top level is a key's or a
+    '- ' item's, and none holds a line break but \\n; line 1 is the opening '---'."""
+    lines, starts, meta = read.lines, read.starts, read.meta
+    commits: dict[str, int] = {}
+    names = list(meta)
+    joined = "".join(names)
+    if len(names) == len(starts) and joined.isascii() and ":" not in joined:
+        # One line per key, and a line key_lines takes for KEY reads as KEY (ASCII: no
+        # space but those the reader refuses; no key holds a colon): KEY's own line, if
+        # it starts with "KEY:"; it is no other line's.
+        keys: dict[str, int] = {}
+        for key in _LINE_KEYS:
+            at = starts[names.index(key)] if key in meta else -1
+            keys[key] = at + 2 if at >= 0 and lines[at].startswith(key + ":") else 1
+        if "runs" in meta:
+            index = names.index("runs")
+            at = starts[index]
+            if lines[at].startswith("runs:"):
+                _run_commits(lines, at, starts[index + 1] if index + 1 < len(starts) else len(lines), commits)
+        return {**keys, **commits}
+    found: dict[str, int] = {}
+    for index, at in enumerate(starts):
+        line = lines[at]
+        first = line[:1]
+        if first in _LINE_KEY_STARTS:
+            name, colon, _ = line.partition(":")
+            key = name.rstrip()
+            if colon and key in _LINE_KEYS and key not in found:
+                found[key] = at + 2
+        elif first == "r" and line.startswith("runs:"):
+            _run_commits(lines, at, starts[index + 1] if index + 1 < len(starts) else len(lines), commits)
+    return {**{key: found.get(key, 1) for key in _LINE_KEYS}, **commits}
+
+
+def _run_commits(lines: list[str], at: int, end: int, commits: dict[str, int]) -> None:
+    """commit_lines of the ``runs:`` line ``lines[at]`` and the lines up to ``end`` (the
+    next top-level key), found by one pattern in their text: a line '- ' at the top
+    level ends the block as any unindented line does."""
+    text = "\n" + "\n".join(lines[at + 1:end])
+    cut = text.find("\n-")
+    if cut >= 0:
+        text = text[:cut]
+    phase = None
+    number, last = at + 2, 0  # the runs: line's number in the front block; its newline
+    for line in _PHASE_OR_COMMIT.finditer(text):
+        named = line.group(1)
+        if named is None:
+            if phase:
+                number += text.count("\n", last, line.start() + 1)
+                last = line.start() + 1
+                commits[f"runs.{phase}.commit"] = number
+        elif named.rstrip().endswith(":"):
+            phase = named.strip()[:-1]
 
 
 def commit_lines(front: list[str]) -> dict[str, int]:

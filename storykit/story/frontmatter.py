@@ -18,7 +18,7 @@ the rare plain scalar that looks like a number or a date and is text ("3.0.1", "
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 # Characters outside YAML's printable set, and those PyYAML reads specially
 # (tab, CR, NEL, LS, PS, BOM): a text holding one is left to PyYAML.  Written as the
@@ -42,12 +42,14 @@ _SPECIAL_WORDS = frozenset(
     "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL ~".split())
 
 
-# Keys and values already read (a project repeats most of them: "status", "passed",
-# "8"...); only immutable values, and cleared when large.
+# Keys, values and whole "key: value" lines already read (a project repeats most of
+# them: "status", "passed", "8", "    exit_code: 0"...); only immutable values, cleared when large.
 _KEYS: dict[str, Any] = {}
 _VALUES: dict[str, Any] = {}
 _HEADS: dict[str, tuple[int, Any]] = {}  # "    key" -> (its indentation, its key): the line up to ": "
+_LINES: dict[str, tuple[int, Any, Any]] = {}  # "    key: value" -> (its indentation, its key, its value)
 _MEMO_LIMIT = 50_000
+_LINES_LIMIT = 20_000  # a few MB of lines at most
 _MISSING = object()
 _SLOW_START = frozenset(["", "#", "-", ".", "'"])
 
@@ -56,9 +58,27 @@ class _Unsure(Exception):
     """The text is outside the subset read here."""
 
 
+class Read(NamedTuple):
+    """What the reader read: the mapping, the text's lines (split at \\n, the last
+    newline's empty line dropped) and the index in them of each top-level key's line
+    (storykit.actions.check numbers the lines it points findings at by them)."""
+
+    meta: dict[str, Any]
+    lines: list[str]
+    starts: list[int]
+
+
 def load(text: str) -> dict[str, Any] | None:
     """The front matter's mapping, exactly as PyYAML's SafeLoader reads it, or None
-    when the text is outside the subset storykit writes (parse it with PyYAML)."""
+    when the text is outside the subset storykit writes (parse it with PyYAML).
+    Every key it returns is text, every value text, a number, a boolean, None, or a
+    list or mapping of such: JSON reads it back exactly (a cache entry needs no proof)."""
+    read_ = read(text)
+    return None if read_ is None else read_.meta
+
+
+def read(text: str) -> Read | None:
+    """``load`` with its by-products (see Read), or None."""
     if not text or not sure_text(text):
         return None
     lines = text.split("\n")
@@ -66,10 +86,13 @@ def load(text: str) -> dict[str, Any] | None:
         lines.pop()
     try:
         reader = _Reader(lines)
-        result = reader.mapping(0)
+        starts: list[int] = []
+        result = reader.mapping(0, starts)
+        for at, line in reader.changed:  # the lines as they are in the text
+            lines[at] = line
         if reader.at != len(lines):
             return None
-        return result
+        return Read(result, lines, starts)
     except _Unsure:
         return None
 
@@ -151,6 +174,8 @@ def _plain_key(name: str) -> Any:
         if not _plain(name) or len(name) > 1000:  # YAML's simple keys are at most 1024 characters long
             raise _Unsure
         key = _resolve(name)
+        if type(key) is not str:  # 1:, true:, null: keys: JSON would read them back as text
+            raise _Unsure
         if len(_KEYS) >= _MEMO_LIMIT:
             _KEYS.clear()
         _KEYS[name] = key
@@ -193,19 +218,34 @@ class _Reader:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.at = 0
+        self.changed: list[tuple[int, str]] = []  # lines rewritten by sequence(), as they were
 
-    def mapping(self, indent: int) -> dict[Any, Any]:
+    def mapping(self, indent: int, starts: list[int] | None = None) -> dict[Any, Any]:
+        """The mapping at ``indent``; with ``starts``, the index of each key's line is added to it."""
         result: dict[Any, Any] = {}
         lines, count, at = self.lines, len(self.lines), self.at
-        keys, values, heads = _KEYS, _VALUES, _HEADS
+        keys, values, heads, read_lines = _KEYS, _VALUES, _HEADS, _LINES
         while at < count:
             line = lines[at]
+            if starts is not None:  # the top level: every line read in this loop is a key's
+                starts.append(at)
+            seen = read_lines.get(line)
+            if seen is not None and seen[0] == indent:  # a line read before, whole
+                result[seen[1]] = seen[2]
+                at += 1
+                continue
             head, colon, rest = line.partition(": ")
             if colon and rest and rest[0] != " ":
                 known = heads.get(head)
                 if known is not None and known[0] == indent:  # a "key: value" line like one read before
                     value = values.get(rest, _MISSING)
-                    result[known[1]] = _scalar(rest) if value is _MISSING else value
+                    if value is _MISSING:
+                        value = _scalar(rest)
+                    result[known[1]] = value
+                    if type(value) is not list and type(value) is not dict:
+                        if len(read_lines) >= _LINES_LIMIT:
+                            read_lines.clear()
+                        read_lines[line] = (indent, known[1], value)
                     at += 1
                     continue
             content = line.lstrip(" ")
@@ -282,6 +322,7 @@ class _Reader:
                 items.append(_scalar(item))
                 self.at += 1
             else:  # a mapping whose first key is on the "- " line
+                self.changed.append((self.at, line))
                 lines[self.at] = " " * (indent + 2) + item
                 items.append(self.mapping(indent + 2))
         return items

@@ -11,9 +11,11 @@ import copy
 import os
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+from storykit.core import fields
 from storykit.errors import StorykitError
 from storykit.story import frontmatter
 from storykit.story.markdown import newline_of
@@ -147,6 +149,10 @@ def _parse_front(source: str, path: Path, first_line: int) -> dict[str, Any]:
     fast = frontmatter.load(source)  # what storykit writes, read fast; anything else goes to PyYAML
     if fast is not None:
         return fast
+    return _pyyaml_front(source, path, first_line)
+
+
+def _pyyaml_front(source: str, path: Path, first_line: int) -> dict[str, Any]:
     import yaml
 
     try:
@@ -247,6 +253,56 @@ def parse(text: str, path: Path) -> Story:
 
 def read_text(path: Path) -> str:
     return decode(read_bytes(path), path)
+
+
+def read_raw(path: Path) -> tuple[dict[str, Any], str, str, frontmatter.Read | None]:
+    """``parse_raw(read_text(path), path)`` and, when the fast reader read the front
+    matter, what it read (frontmatter.Read: the lines check points findings at).
+
+    A file as storykit writes it (a plain '---' line first, no CR, BOM or conflict
+    marker) is split in its bytes, where a search costs a quarter of one in the text
+    (a story's emoji make Python store its text 4 bytes a character), and its front
+    matter and body are decoded apart: nothing is searched in the text, copied out of
+    it or joined again.  Anything else takes parse_raw's path: same values, same errors
+    (tests/story/test_read_raw.py proves it with hypothesis)."""
+    data = read_bytes(path)
+    split = _split_plain(data)
+    if split is not None:
+        end, closing = split
+        try:
+            front, body = data[:end].decode("utf-8"), data[end:].decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # decode() says where
+        else:
+            source = front[4:len(front) - closing]  # UTF-8 never splits at a newline: both decode or neither
+            read = frontmatter.read(source)
+            if read is not None:
+                return read.meta, front, body, read
+            return _pyyaml_front(source, path, 2), front, body, None
+    meta, front, body = parse_raw(decode(data, path), path)
+    return meta, front, body, None
+
+
+_CLOSING_LINE = re.compile(rb"(?:---|\.\.\.)[ \t]*\n?\Z")
+
+
+def _split_plain(data: bytes) -> tuple[int, int] | None:
+    """(where the body starts, the closing line's length) of a file that starts with a
+    '---\\n' line, has no CR in its front matter and no conflict marker anywhere, whose
+    first '---' or '...' line closes it, within MAX_FRONT; else None (parse_raw's)."""
+    if not data.startswith(b"---\n"):
+        return None
+    close = data.find(b"\n---", 3)
+    if close < 0:
+        return None
+    dots = data.find(b"\n...", 3, close + 3)  # "\n..." searched only up to the first "\n---"
+    start = (close if dots < 0 else dots) + 1
+    end = data.find(b"\n", start) + 1 or len(data)
+    if start > MAX_FRONT or not _CLOSING_LINE.match(data, start, end) or data.find(b"\r", 0, end) >= 0:
+        return None
+    if b"\n<<<<<<<" in data or b"\n>>>>>>>" in data:  # a marker at a line start (the first is '---')
+        return None
+    return end, end - start
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -367,6 +423,46 @@ class MetaProblem:
 def meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
     """Every problem in the front matter, errors and warnings (``storykit check``
     reports them all).  Dates and numbers YAML typed are normalised to text in place."""
+    if plainly_valid(meta):  # the common case, told apart in a few calls into C
+        return []
+    return all_meta_problems(meta)
+
+
+_KNOWN_KEYS = frozenset(KEYS)
+_TEXT_OR_NONE = frozenset([str, type(None)])
+_NUMBER_TYPES = (int, float)
+
+
+def plainly_valid(meta: dict[str, Any]) -> bool:
+    """True only when ``all_meta_problems`` finds nothing and changes nothing: every key
+    known, every text key text (the required ones not empty), a story id, one-line
+    texts, a known status, priority and closed_as, lists of text, non-negative finite
+    numbers, runs a mapping of mappings.  False sends ``meta`` to the general checks
+    (tests/story/test_model.py proves the two agree)."""
+    if not _KNOWN_KEYS.issuperset(meta) or not all(map(meta.get, REQUIRED)) \
+            or not _TEXT_OR_NONE.issuperset(map(type, map(meta.get, _STRING_KEYS))):
+        return False
+    if not _ID.fullmatch(meta["id"]) or meta["status"] not in STATUSES \
+            or not "".join(filter(None, map(meta.get, ONE_LINE_KEYS))).isprintable():
+        return False
+    priority, closed_as = meta.get("priority"), meta.get("closed_as")
+    if priority is not None and priority not in fields.PRIORITIES \
+            or closed_as is not None and closed_as not in CLOSED_AS:
+        return False
+    for key in _LIST_KEYS:
+        value = meta.get(key)
+        if value is not None and (type(value) is not list or not all(map(isinstance, value, repeat(str)))):
+            return False
+    for key in ("min_tests", "timeout"):
+        value = meta.get(key)
+        if value is not None and (type(value) not in _NUMBER_TYPES or not 0 <= value < float("inf")):
+            return False
+    runs = meta.get("runs")
+    return runs is None or type(runs) is dict and all(map(isinstance, runs.values(), repeat(dict)))
+
+
+def all_meta_problems(meta: dict[str, Any]) -> list[MetaProblem]:
+    """meta_problems, every check made (the reference ``plainly_valid`` agrees with)."""
     found: list[MetaProblem] = []
     for key in REQUIRED:
         if key not in meta or meta[key] in (None, ""):

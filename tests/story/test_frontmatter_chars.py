@@ -49,8 +49,13 @@ def test_front_matter_with_sure_characters_is_read_as_pyyaml_reads_it(point: int
     "a:\nb: 1\n",                                               # "key:" with nothing under it: null
     "a:\n  b:\n  c: 2\n",                                       # a nested "key:" with nothing under it
     "'quoted':\n  x: 1\n",                                      # a quoted key: the general path
-    "1:\n  x: 1\n",                                             # a key YAML reads as a number
     "x:\n  - a\n  - b\n",                                       # an indented sequence
 ])
 def test_keys_whose_values_are_on_the_next_lines_are_read_as_pyyaml_reads_them(text: str) -> None:
     assert frontmatter.load(text) == yaml.safe_load(text)
+
+
+def test_a_key_yaml_reads_as_a_number_is_left_to_pyyaml() -> None:
+    """JSON would read it back as text: what the fast reader returns is JSON-exact."""
+    assert frontmatter.load("1:\n  x: 1\n") is None
+    assert frontmatter.load("a:\n  2: x\n") is None

@@ -146,3 +146,40 @@ def test_one_line_problem_is_the_category_rule_for_every_character() -> None:
     wrong = [cp for cp in range(sys.maxunicode + 1)
              if story.one_line_problem(f"Title {chr(cp)}") != (unicodedata.category(chr(cp)) in breaking)]
     assert wrong == []
+
+
+# -- meta_problems' quick path: a front matter it passes has no problem and is not changed --
+
+_TEXT = st.one_of(st.sampled_from(["STORY-001", "red", "done", "closed", "p1", "p9", "duplicate", "wont-do", "x y",
+                                   "", "a\nb", "a\u00a0b", "a\u2028b", "../x"]), st.text(max_size=6))
+_VALUE = st.one_of(_TEXT, st.none(), st.booleans(), st.integers(-2, 3),
+                   st.floats(allow_nan=True, allow_infinity=True), st.dates(),
+                   st.lists(st.one_of(_TEXT, st.integers()), max_size=3),
+                   st.dictionaries(_TEXT, st.one_of(st.dictionaries(_TEXT, _TEXT, max_size=2), _TEXT), max_size=3))
+_META = st.dictionaries(st.one_of(st.sampled_from(story.KEYS), st.sampled_from(["custom", "statu"])), _VALUE,
+                        max_size=12)
+_VALID = st.fixed_dictionaries(
+    {"id": st.just("STORY-001"), "title": _TEXT, "status": st.sampled_from(["red", "done", "closed"]),
+     "template": st.just("feature"), "created": st.just("2026-11-29")},
+    optional={key: _VALUE for key in story.KEYS[5:]})
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.one_of(_META, _VALID))
+def test_front_matter_the_quick_path_passes_has_no_problem_and_is_not_changed(meta: dict) -> None:  # type: ignore[type-arg]
+    import copy
+
+    before = copy.deepcopy(meta)
+    general = story.all_meta_problems(copy.deepcopy(meta))
+    if story.plainly_valid(meta):
+        assert general == []
+        assert repr(meta) == repr(before)
+    assert story.meta_problems(meta) == general
+
+
+def test_a_story_storykit_writes_takes_the_quick_path() -> None:
+    meta = {"id": "STORY-001", "title": "Add tags \U0001f534", "status": "done", "template": "feature",
+            "created": "2026-11-29", "priority": "p1", "labels": ["api"], "dependencies": [], "tests": ["t.py"],
+            "min_tests": 2, "timeout": 1.5, "runs": {"red": {"commit": "x"}}, "closed_as": None}
+    assert story.plainly_valid(meta)
+    assert story.meta_problems(dict(meta, statuss="x")) == story.all_meta_problems(dict(meta, statuss="x")) != []
