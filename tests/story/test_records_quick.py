@@ -13,9 +13,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from storykit.core import rules
 from storykit.story import records
 
 PLAIN = st.text(alphabet=st.characters(min_codepoint=0x20, blacklist_characters='"\\', blacklist_categories=("Cs",)),
@@ -26,6 +28,8 @@ NODE = st.one_of(st.builds(lambda f, n: f"{f}::{n}", FILE, PLAIN), FILE, TEXT)
 OUTCOME = st.sampled_from(["passed", "failed", "error"]) | PLAIN
 RUN = st.dictionaries(NODE, st.tuples(OUTCOME, st.none() | TEXT.filter(bool)), max_size=5)
 PHASE = st.sampled_from(list(records.PHASES)) | PLAIN
+PLAIN_PHASE = st.sampled_from(list(records.PHASES)) | st.text(  # written by json.dumps with ASCII escapes
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7e, blacklist_characters='"\\'), max_size=8)
 RUNS = st.dictionaries(PHASE, RUN, max_size=4)
 EDITS = ["", ",", "\n", " ", '"', "]", "[", "null", '"red": [],', "\t", "x", "\x01", "1", "{}", '"a"', "\r", "\\",
          '"green": [["a", "b", null]],\n', "\x7f", "é", "::", '["tests/b.py::', "\udcff"]  # \udcff: the byte 0xff
@@ -80,8 +84,9 @@ def reference(story: Path, meta: dict[str, Any]) -> tuple[list[str], records.Fil
     return found, stored, stamp
 
 
-def same_audit(story: Path, meta: dict[str, Any], own: set[str]) -> None:
-    found, stored, stamp = records.audit_stamped(story, meta, own)
+def same_audit(story: Path, meta: dict[str, Any]) -> None:
+    found, stored, stamp = records.audit_stamped(story, meta)
+    own = rules.own_files(meta.get("tests"))
     old_found, old_stored, old_stamp = reference(story, meta)
     assert (found, stamp) == (old_found, old_stamp)
     assert (stored is None) == (old_stored is None)
@@ -114,7 +119,7 @@ def test_the_canonical_reader_is_the_general_reader_or_stands_aside(runs: dict[s
 
 
 @settings(max_examples=100, derandomize=True, deadline=None)
-@given(st.dictionaries(PHASE, st.dictionaries(st.builds(lambda f, n: f"{f}::{n}", FILE, PLAIN) | PLAIN,
+@given(st.dictionaries(PLAIN_PHASE, st.dictionaries(st.builds(lambda f, n: f"{f}::{n}", FILE, PLAIN) | PLAIN,
                                               st.tuples(OUTCOME, st.none() | PLAIN.filter(bool)), max_size=5),
                        max_size=4))
 def test_what_storykit_writes_is_read_by_the_canonical_reader(runs: dict[str, Any]) -> None:
@@ -125,9 +130,11 @@ def test_the_canonical_reader_stands_aside_for_anything_else() -> None:
     text = written({"red": {"tests/a.py::t": ("failed", None)}, "green": {"tests/a.py::t": ("passed", None)}})
     assert records.canonical(text.encode()) == {"red": b'["tests/a.py::t", "failed", null]\n',
                                                 "green": b'["tests/a.py::t", "passed", null]\n'}
-    for other in (text.replace("\n", "\r\n"), text.replace(", null", ",null"), text.replace('"format": 1', '"format": 2'),
+    for other in (text.replace("\n", "\r\n"), text.replace(", null", ",null"),
+                  text.replace('"format": 1', '"format": 2'),
                   text.replace('"green"', '"red"'),  # a run twice: the parser keeps the last one
-                  text[:-1], text + "\n", text.replace('["tests/a.py::t", "failed"', '["tests/a.py::t\\u0041", "failed"'),
+                  text[:-1], text + "\n",
+                  text.replace('["tests/a.py::t", "failed"', '["tests/a.py::t\\u0041", "failed"'),
                   text.replace("tests/a.py", "tests/\x01.py")):
         assert records.canonical(other.encode()) is None
     assert records.canonical(text.replace("a.py", "\xe9.py").encode("latin-1")) is None  # not UTF-8
@@ -159,22 +166,64 @@ def test_the_audit_is_the_general_one_whatever_the_file_holds(runs: dict[str, An
     if data.draw(st.booleans()):
         at = data.draw(st.integers(0, len(text)))
         text = text[:at] + data.draw(st.sampled_from(EDITS)) + text[at + data.draw(st.integers(0, 3)):]
-    own = data.draw(st.sets(FILE, max_size=3))
+    tests = data.draw(st.lists(FILE | NODE, max_size=3) | st.none() | st.just("tests/test_a.py"))
     with tempfile.TemporaryDirectory() as folder:
         story = Path(folder) / "stories" / "STORY-001-x.md"
         records.evidence_path(story).parent.mkdir(parents=True)
-        meta = {"id": "STORY-001", "runs": meta_runs}
-        same_audit(story, meta, own)  # no evidence file
+        meta = {"id": "STORY-001", "tests": tests, "runs": meta_runs}
+        same_audit(story, meta)  # no evidence file
         records.evidence_path(story).write_bytes(text.encode("utf-8", "surrogateescape"))
-        same_audit(story, meta, own)
-        same_audit(story, {"id": "STORY-001", "runs": data.draw(st.sampled_from([None, [], {}, {"red": None}]))}, own)
+        same_audit(story, meta)
+        same_audit(story, {"id": "STORY-001", "runs": data.draw(st.sampled_from([None, [], {}, {"red": None}]))})
 
 
 def test_the_audit_of_an_evidence_path_that_is_not_a_file(tmp_path: Path) -> None:
     story = tmp_path / "stories" / "STORY-001-x.md"
     records.evidence_path(story).mkdir(parents=True)
-    meta = {"runs": {"red": {"evidence": "sha256:0"}}}
-    assert records.audit_stamped(story, meta, {"tests/a.py"}) == reference(story, meta)
+    meta = {"tests": ["tests/a.py"], "runs": {"red": {"evidence": "sha256:0"}}}
+    assert records.audit_stamped(story, meta) == reference(story, meta)
     assert records.audit_stamped(story, meta)[0] == [
         "stories/.evidence/STORY-001-x.json is not a storykit evidence file (unreadable JSON, or not [node, outcome, "
         f"why] records); {FIX}"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to a file", "link to a folder", "dangling link",
+                                  "link to a fifo"])
+def test_the_audit_of_an_evidence_path_that_is_not_a_plain_file(tmp_path: Path, kind: str) -> None:
+    story = tmp_path / "stories" / "STORY-001-x.md"
+    path = records.evidence_path(story)
+    path.parent.mkdir(parents=True)
+    text = written({"red": {"tests/a.py::t": ("failed", None)}})
+    target = tmp_path / "target"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        if kind == "link to a file":
+            target.write_text(text, encoding="utf-8")
+        elif kind == "link to a folder":
+            target.mkdir()
+        elif kind == "link to a fifo":
+            os.mkfifo(target)
+        path.symlink_to(target)
+    meta = {"tests": ["tests/a.py"], "runs": {"red": {"evidence": (general(text.encode()) or {})["red"][0]}}}
+    same_audit(story, meta)
+    found = records.audit_stamped(story, meta)
+    if kind == "link to a file":
+        assert found[0] == []  # read through the link, as before
+    elif kind == "dangling link":
+        assert found[0] == [f"stories/.evidence/STORY-001-x.json is missing: the red run's per-test records are not "
+                            f"there; {FIX}"]
+    else:
+        assert found == ([f"stories/.evidence/STORY-001-x.json is not a storykit evidence file (unreadable JSON, or "
+                          f"not [node, outcome, why] records); {FIX}"], None, None)
+
+
+def test_all_in_is_not_fooled_by_a_file_name_that_holds_a_quote() -> None:
+    lines = records.canonical(written({"red": {"t[": ("passed::x", None)}}).encode())
+    assert lines == {"red": b'["t[", "passed::x", null]\n'}
+    assert not records.all_in(lines["red"], {', "passed', "t["})  # '[", "passed::' is no record's start
+    assert records.all_in(b'["tests/a.py::t", "passed", null]\n["tests/a.py::u", "failed", "E"]\n', ["tests/a.py"])
+    assert records.all_in(b'["tests/a.py::t", "passed", null]\n["tests/a.py::u", "failed", "E"]\n',
+                          ["tests/a.py", "tests/a.py"])
+    assert not records.all_in(b'["tests/a.py::t", "passed", null]\n["tests/b.py::u", "failed", "E"]\n',
+                              ["tests/a.py", "tests/a.py"])  # a file named twice is counted once
