@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import posixpath
 import re
 import time
 from dataclasses import dataclass, field
@@ -21,16 +20,20 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storykit.core.settings import resolve
+from storykit.core.settings import min_tests_of
 from storykit.core import rules as audit
 from storykit.story import evidence
+from storykit.story import records
+from storykit.story import unreplayable
 from storykit.core import graph
+from storykit.core import measure
 from storykit.story import regions
 from storykit.story import model as story
 from storykit.core.rules import ERROR, WARNING
 from storykit.errors import StorykitError
 from storykit.story.outline import Outline
 from storykit.project import loading
+from storykit.project.cache import RACY_NS
 from storykit.project.store import Entry, Project
 from storykit.core.workflow import CLOSED_AS as LABELS_CLOSED
 from storykit.core.workflow import LABELS
@@ -406,8 +409,6 @@ def _evidence_verdict(parsed: _Parsed) -> list[Any] | None:
     in a fresh clone — with the stamp they hold under: [size, mtime_ns, findings].  None
     when the stamp cannot be trusted: no stat, or a file too fresh (an edit in the same
     clock tick could keep it: the racy-clean rule of storykit.project.cache)."""
-    from storykit.project.cache import RACY_NS
-
     before = _evidence_file_rule(parsed)
     if before is None or before != (-1, -1) and before[1] >= time.time_ns() - RACY_NS:
         return None
@@ -473,34 +474,50 @@ def _body_rules(parsed: _Parsed, outline: Outline) -> None:
 
 def _story_rules(project: Project, parsed: _Parsed, outline: Outline) -> bool:
     """The rules on one story's own evidence; True when its staleness is to be checked."""
-    file_id = project.file_id(parsed.path.name)
+    meta = parsed.meta
+    name = parsed.path.name
+    file_id = parsed.id if _named_by(name, parsed.id, project.config) else project.file_id(name)
     if file_id != parsed.id:
         named = f"starts with {file_id}" if file_id else "does not start with a story id"
         parsed.add("SK302", f"the file name {named} but its id is {parsed.id}; rename it to "
                    f"{parsed.id}-<title>.md (storykit finds stories by file name)", key="id")
     _own_commands(parsed)
     _not_replayable_rule(parsed)
-    validation = bool(parsed.meta.get("validate") or project.config.validate)
-    min_tests = resolve(parsed.meta, project.config).min_tests
-    problems = audit.evidence_problems(parsed.meta, min_tests=min_tests, validation=validation)
-    problems += audit.ownership_problems(parsed.meta)
-    for code, severity, message in problems:
-        parsed.add(code, message, key="status", severity=severity)
-    if any(severity == ERROR for _, severity, _ in problems):
-        return False  # the status itself is wrong: staleness and done-story rules would only add noise
-    _tests_edited_rule(parsed)
-    _degradation_rule(parsed)
+    runs = meta.get("runs")
+    if runs or meta.get("status") != "not-started":  # (not started, no runs: nothing to disagree with)
+        validation = bool(meta.get("validate") or project.config.validate)
+        problems = audit.evidence_problems(meta, min_tests=min_tests_of(meta, project.config), validation=validation)
+        problems += audit.ownership_problems(meta)
+        for code, severity, message in problems:
+            parsed.add(code, message, key="status", severity=severity)
+        if any(severity == ERROR for _, severity, _ in problems):
+            return False  # the status itself is wrong: staleness and done-story rules would only add noise
+    if runs:
+        _tests_edited_rule(parsed)
+        _degradation_rule(parsed)
     _region_rule(parsed, outline)
-    if parsed.meta.get("status") == "done":
+    if meta.get("status") == "done":
         _done_body_rules(parsed, outline)
     return True
+
+
+def _named_by(name: str, story_id: str, config: Any) -> bool:
+    """True only when ``project.file_id(name) == story_id``, decided without its pattern:
+    the name is the id, then '-' or '.md', and the id is canonical (the prefix, then its
+    number in at least ``id_width`` digits, padded with zeros to that width only)."""
+    prefix, digits = config.id_prefix, story_id[len(config.id_prefix):]
+    if not (name.startswith(story_id) and story_id.startswith(prefix) and digits.isascii() and digits.isdigit()):
+        return False
+    rest = name[len(story_id):]
+    width = config.id_width
+    return (rest[:1] == "-" or rest == ".md") and (len(digits) == width or len(digits) > width and digits[0] != "0")
 
 
 def _not_replayable_rule(parsed: _Parsed) -> None:
     """A commit acknowledged as not replayable is shown on every check, so an
     acknowledgement can never quietly stand in for evidence (docs/verify.md)."""
-    from storykit.story import unreplayable
-
+    if parsed.meta.get(unreplayable.KEY) is None:
+        return  # (no acknowledgement: no problem, nothing to show)
     problem = unreplayable.problem(parsed.meta)
     if problem:
         parsed.add("SK521", f"{problem}; see docs/verify.md", key=unreplayable.KEY)
@@ -514,16 +531,17 @@ def _not_replayable_rule(parsed: _Parsed) -> None:
 def _own_commands(parsed: _Parsed) -> None:
     """What runs is visible: a story's own commands are named, so a reviewer sees a pull
     request that changes what 'run-tests' or 'validate' would execute."""
-    own = parsed.meta.get("test_command")
+    meta = parsed.meta
+    own = meta.get("test_command")
     if own:
         parsed.add("SK108", f"{parsed.id} brings its own test_command ({own}): 'storykit run-tests' runs it in a "
                    "shell; review it", key="test_command", severity=WARNING)
-    commands = parsed.meta.get("validate")
+    commands = meta.get("validate")
     if commands:
         parsed.add("SK108", f"{parsed.id} brings its own validate commands ({'; '.join(map(str, commands))}): "
                    "'storykit validate' and 'storykit complete' run them in a shell; review them", key="validate",
                    severity=WARNING)
-    benchmarks = parsed.meta.get("benchmarks")
+    benchmarks = meta.get("benchmarks")
     if benchmarks:
         parsed.add("SK108", f"{parsed.id} brings its own benchmarks ({'; '.join(map(str, benchmarks))}): "
                    "'storykit run-tests' runs them in a shell; review them", key="benchmarks", severity=WARNING)
@@ -532,8 +550,6 @@ def _own_commands(parsed: _Parsed) -> None:
 def _degradation_rule(parsed: _Parsed) -> None:
     """A measurement worse after than before, beyond the margin the green run recorded
     (a warning: the evidence of a done story cannot be measured again)."""
-    from storykit.core import measure
-
     for found in measure.degradations(parsed.meta.get("runs")):
         parsed.add("SK604", f"{found.name} got {round(-(found.change or 0))}% worse between the red and the green "
                    f"run (beyond the {found.margin:g}% margin): {measure.values(found)}", key="runs",
@@ -567,21 +583,21 @@ def _evidence_file_rule(parsed: _Parsed) -> tuple[int, int] | None:
     """The per-test records in the evidence file are the ones the front matter's
     digests name (the file changes apart from the story).  Returns the stamp the
     verdict holds under (``records.stamp_of`` before the file was read)."""
-    from storykit.story import records
-
-    found, stored, stamp = records.audit_stamped(parsed.path, parsed.meta)  # the file read once, for both rules
+    meta = parsed.meta
+    runs = meta.get("runs")
+    if not runs or not isinstance(runs, dict):
+        return (-1, -1)  # (no file read: no run has its records in one) = records.audit_stamped's
+    found, stored, stamp = records.audit_stamped(parsed.path, meta)  # the file read once, for both rules
     for problem in found:
         parsed.add("SK602", problem, key="runs")
-    runs = parsed.meta.get("runs")
-    if found or not isinstance(runs, dict) or not stored:
-        return stamp  # (no file read: no run has its records in one)
+    if found or not stored:  # (a run of only the story's own tests may be left out of ``stored``)
+        return stamp
     # SK506 on the tests a run ran, for records that live in the evidence file (the
     # cached rules read the story file alone, so they see only inline records)
-    tests = parsed.meta.get("tests")
+    tests = meta.get("tests")
     # A node whose file is one of the story's test paths, already normal, is the story's
     # (audit._covered): a run of only such nodes has nothing to report.
-    own = {t for t in tests if isinstance(t, str) and "::" not in t and posixpath.normpath(t) == t} \
-        if isinstance(tests, list) else set()
+    own = audit.own_files(tests)
     filed = {str(phase): {"tests": {node: f"{outcome} {why}" if why else outcome  # TestRecord.legacy
                                     for node, outcome, why in stored[str(phase)][1]}}
              for phase, run in runs.items()

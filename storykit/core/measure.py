@@ -289,10 +289,10 @@ def margin_of(data: Any) -> float:
 def comparisons(runs: Any) -> list[Comparison]:
     """The comparisons of a story's recorded runs (red: before, green: after), with
     the margin the green run recorded; none when neither measured anything."""
-    runs = runs if isinstance(runs, Mapping) else {}
+    runs = runs if type(runs) is dict or isinstance(runs, Mapping) else {}  # (a dict without the ABC's check)
     red, green = runs.get("red"), runs.get("green")
-    before = red.get("benchmarks") if isinstance(red, Mapping) else None
-    after = green.get("benchmarks") if isinstance(green, Mapping) else None
+    before = red.get("benchmarks") if type(red) is dict or isinstance(red, Mapping) else None
+    after = green.get("benchmarks") if type(green) is dict or isinstance(green, Mapping) else None
     if not before and not after:
         return []
     return compare(metrics(before) if before else None, metrics(after) if after else None,

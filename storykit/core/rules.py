@@ -21,12 +21,18 @@ def _count(run: dict[str, Any], *outcomes: str) -> int:
 
 
 def _failing(run: Any) -> TypeGuard[dict[str, Any]]:
-    return isinstance(run, dict) and run.get("exit_code") == 1 and _count(run, "failed") > 0
+    if not isinstance(run, dict) or run.get("exit_code") != 1:
+        return False
+    counts = run.get("counts")  # (_count, unrolled: check asks it of every story)
+    return isinstance(counts, dict) and int(counts.get("failed") or 0) > 0
 
 
 def _passing(run: Any) -> TypeGuard[dict[str, Any]]:
-    return isinstance(run, dict) and run.get("exit_code") == 0 and _count(run, "passed") > 0 \
-        and not _count(run, "failed", "error")
+    if not isinstance(run, dict) or run.get("exit_code") != 0:
+        return False
+    counts = run.get("counts")
+    return isinstance(counts, dict) and int(counts.get("passed") or 0) > 0 \
+        and not int(counts.get("failed") or 0) + int(counts.get("error") or 0)
 
 
 def _validated(run: Any) -> bool:
@@ -40,51 +46,54 @@ def evidence_problems(meta: dict[str, Any], *, min_tests: int, validation: bool)
     """(code, severity, message) for each way the status disagrees with the recorded runs."""
     status = meta.get("status")
     runs = meta.get("runs") or {}
-    red, green, final, valid = (runs.get(k) for k in ("red", "green", "final", "validate"))
+    if status == "not-started":
+        if runs:
+            return [("SK505", WARNING, f"status is not-started but runs are recorded ({', '.join(sorted(runs))}); "
+                     f"storykit never moves a story back to not-started: restore the status from git")]
+        return []
     sid = meta.get("id")
-    fix = f"run 'storykit run-tests {sid}', or restore the story from git"
-    found: list[tuple[str, str, str]] = []
     if status == "closed":  # over without being done: no test evidence needed, only how and why
         closed_as, reason = meta.get("closed_as"), meta.get("closed_reason")
         if not closed_as or not reason or (closed_as == "duplicate" and not meta.get("duplicate_of")):
-            found.append(("SK507", ERROR, f"status is closed but how or why is not recorded (closed_as, "
-                          f"closed_reason, duplicate_of): close it with 'storykit close {sid}'"))
-        return found
-    if status == "not-started":
-        if runs:
-            found.append(("SK505", WARNING, f"status is not-started but runs are recorded ({', '.join(sorted(runs))}); "
-                          f"storykit never moves a story back to not-started: restore the status from git"))
-        return found
+            return [("SK507", ERROR, f"status is closed but how or why is not recorded (closed_as, "
+                     f"closed_reason, duplicate_of): close it with 'storykit close {sid}'")]
+        return []
+    red = runs.get("red")
     if not _failing(red):
-        found.append(("SK501", ERROR, f"status is {status} but no failing test run is recorded: storykit records red "
-                      f"only from a real failing run; {fix}"))
-        return found
+        return [("SK501", ERROR, f"status is {status} but no failing test run is recorded: storykit records red "
+                 f"only from a real failing run; {_fix(sid)}")]
     if status == "red":
-        return found
+        return []
+    green = runs.get("green")
     if not _passing(green):
-        found.append(("SK502", ERROR, f"status is {status} but no passing test run is recorded; {fix}"))
-        return found
+        return [("SK502", ERROR, f"status is {status} but no passing test run is recorded; {_fix(sid)}")]
     if str(green.get("at") or "") < str(red.get("at") or ""):  # times are to the second: equal is fine
-        found.append(("SK502", ERROR, f"status is {status} but the passing run ({green.get('at')}) is older than the "
-                      f"failing one ({red.get('at')}); {fix}"))
-        return found
-    if _count(green, "passed") < min_tests:
-        found.append(("SK502", ERROR, f"status is {status} but the passing run has {_count(green, 'passed')} passed "
-                      f"test(s), fewer than min_tests ({min_tests}); write more tests and {fix}"))
+        return [("SK502", ERROR, f"status is {status} but the passing run ({green.get('at')}) is older than the "
+                 f"failing one ({red.get('at')}); {_fix(sid)}")]
+    found: list[tuple[str, str, str]] = []
+    passed = _count(green, "passed")
+    if passed < min_tests:
+        found.append(("SK502", ERROR, f"status is {status} but the passing run has {passed} passed "
+                      f"test(s), fewer than min_tests ({min_tests}); write more tests and {_fix(sid)}"))
     # (Not compared with the green run's time: re-running the passing tests of a
     # validated story records a new green run and rightly keeps it validated.)
-    if status == "validated" and not _validated(valid):
+    if status == "validated" and not _validated(runs.get("validate")):
         found.append(("SK504", ERROR, f"status is validated but no passing validation run is recorded; "
                       f"run 'storykit validate {sid}'"))
     if status == "done":
+        final = runs.get("final")
         if not (_passing(final) and meta.get("completed") and str(final.get("at") or "") >= str(green.get("at"))):
             found.append(("SK503", ERROR, "status is done but no completion is recorded (no passing final run after "
                           f"green): a story is done only through 'storykit complete {sid}'; restore the status "
                           "from git and complete it"))
-        elif validation and not _validated(valid):
+        elif validation and not _validated(runs.get("validate")):
             found.append(("SK504", WARNING, "done without a passing validation run although validation commands are "
                           "configured (completed before they were?)"))
     return found
+
+
+def _fix(sid: Any) -> str:
+    return f"run 'storykit run-tests {sid}', or restore the story from git"
 
 
 # A story's runs name the same few test files over and over (every node of a file, in
@@ -108,14 +117,30 @@ def _covered(node: str, tests: list[str]) -> bool:
     return False
 
 
+def own_files(tests: Any) -> set[str]:
+    """The story's test paths (its ``tests``) that are files or folders, already normal:
+    a recorded node whose part before the first ``::`` is one of them is the story's
+    (``_covered``)."""
+    return {t for t in tests if isinstance(t, str) and "::" not in t and _normpath(t) == t} \
+        if isinstance(tests, list) else set()
+
+
+def own_file(path: str, tests: Any) -> bool:
+    """``path in own_files(tests)``, without building the set."""
+    return isinstance(tests, list) and path in tests and "::" not in path and _normpath(path) == path
+
+
 def ownership_problems(meta: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(code, severity, message) for each run record that cannot be this story's own:
     tests outside the story's tests, or a run recorded before the story was created.
     (A record shared with another story is found across stories: ``storykit check``.)"""
-    sid = meta.get("id")
     runs = meta.get("runs") or {}
+    if not runs:
+        return []
+    sid = meta.get("id")
     tests = [str(t) for t in meta.get("tests") or []]
     created = str(meta.get("created") or "")
+    day = created[:10]
     found: list[tuple[str, str, str]] = []
     for phase, run in runs.items():
         if not isinstance(run, dict):
@@ -126,9 +151,10 @@ def ownership_problems(meta: dict[str, Any]) -> list[tuple[str, str, str]]:
             foreign = [str(node) for node in recorded if not _covered(str(node), tests)]
             if foreign:
                 reason = f"it ran {foreign[0]}, which is not among the story's tests ({', '.join(tests)})"
-        at = str(run.get("at") or "")
-        if reason is None and created and at and at[:10] < created[:10]:
-            reason = f"it was recorded at {at}, before the story was created ({created})"
+        if reason is None and created:
+            at = str(run.get("at") or "")
+            if at and at[:10] < day:
+                reason = f"it was recorded at {at}, before the story was created ({created})"
         if reason:
             found.append(("SK506", ERROR, f"the {phase} run record does not belong to {sid}: {reason}; runs are "
                           f"recorded only by 'storykit run-tests {sid}': restore the story from git"))

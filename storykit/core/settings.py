@@ -48,3 +48,9 @@ def resolve(meta: Mapping[str, Any], defaults: Defaults, *, timeout: float | Non
         min_tests=int(story_min) if story_min is not None else int(defaults.min_tests),
         allow_skips=bool(defaults.allow_skips),
     )
+
+
+def min_tests_of(meta: Mapping[str, Any], defaults: Defaults) -> int:
+    """``resolve(meta, defaults).min_tests``, alone (``storykit check`` asks it of every story)."""
+    story_min = meta.get("min_tests")
+    return int(story_min) if story_min is not None else int(defaults.min_tests)

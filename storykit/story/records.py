@@ -22,15 +22,17 @@ import errno
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from storykit.core import rules
 from storykit.story.model import read_bytes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from storykit.story.model import Story
 
@@ -139,6 +141,11 @@ def evidence_path(story_path: Path) -> Path:
 def evidence_file(story_path: Path) -> str:
     """``str(evidence_path(story_path))``, without building paths (``storykit check``
     asks it of every story, twice): the story's folder, the evidence folder, its stem."""
+    text = str(story_path)
+    folder, slash, name = text.rpartition("/")
+    if folder and os.sep == "/":  # a folder but the root: its name, as os.path.dirname gives it
+        dot = name.rfind(".")
+        return f"{folder}/{FOLDER}/{name[:dot] if 0 < dot < len(name) - 1 else name}.json"
     name = story_path.name
     dot = name.rfind(".")
     stem = name[:dot] if 0 < dot < len(name) - 1 else name  # PurePath.stem
@@ -148,7 +155,12 @@ def evidence_file(story_path: Path) -> str:
 def wants_file(meta: dict[str, Any]) -> bool:
     """Whether a run of ``meta`` names an evidence digest: only then is the file read."""
     runs = meta.get("runs")
-    return isinstance(runs, dict) and any(isinstance(r, dict) and r.get("evidence") for r in runs.values())
+    if not runs or not isinstance(runs, dict):
+        return False
+    for run in runs.values():  # (any() over a generator: the command asks it of every story)
+        if isinstance(run, dict) and run.get("evidence"):
+            return True
+    return False
 
 
 def stamp_of(story_path: Path, meta: dict[str, Any]) -> tuple[int, int] | None:
@@ -286,37 +298,222 @@ def audit(story_path: Path, meta: dict[str, Any]) -> tuple[list[str], Filed | No
     return found, stored
 
 
-def audit_stamped(story_path: Path, meta: dict[str, Any]) -> tuple[list[str], Filed | None,
-                                                                    tuple[int, int] | None]:
-    """``audit``, and ``stamp_of`` as the file was before it was read: one stat."""
+def audit_stamped(story_path: Path, meta: dict[str, Any]) -> tuple[list[str], Filed | None, tuple[int, int] | None]:
+    """``audit``, and ``stamp_of`` as the file was before it was read (its fstat once
+    opened, or one stat).  Of the records, a run whose every test lies in one of the
+    story's own test files (``rules.own_files`` of its ``tests``) may be left out: every
+    run with a test outside them is there (what SK506 reads).  A file exactly as
+    storykit writes it is judged from its bytes (``canonical``), anything else by the
+    general reader (``filed_of``)."""
     runs = meta.get("runs")
-    if not isinstance(runs, dict):
+    if not isinstance(runs, dict) or not runs:
         return [], None, (-1, -1)
     wanted = {str(p): r["evidence"] for p, r in runs.items() if isinstance(r, dict) and r.get("evidence")}
     if not wanted:
         return [], None, (-1, -1)
     path = evidence_file(story_path)
-    rel = f"{os.path.basename(os.path.dirname(str(story_path)))}/{FOLDER}/{os.path.basename(path)}"
-    fix = "restore the file from git, or run the tests again"
-    found_stat = _exists(path)
-    if found_stat is None:
-        first = next(iter(wanted))
-        return [f"{rel} is missing: the {first} run's per-test records are not there; {fix}"], None, None
-    regular = stat.S_ISREG(found_stat.st_mode)
-    stored = _read_regular(path) if regular else None
-    stamp = (found_stat.st_size, found_stat.st_mtime_ns) if regular else None
-    if stored is None:
-        return [f"{rel} is not a storykit evidence file (unreadable JSON, or not [node, outcome, why] records); "
-                f"{fix}"], None, stamp
+    opened = _open_file(path)
+    if opened is not None:  # a file, not a link: opened, then its stat
+        fd, found_stat = opened
+        try:
+            if not stat.S_ISREG(found_stat.st_mode):
+                return [_not_evidence(story_path, path)], None, None
+            stamp = (found_stat.st_size, found_stat.st_mtime_ns)
+            try:
+                data = _read_fd(fd, found_stat.st_size)
+            except OSError:
+                return [_not_evidence(story_path, path)], None, stamp
+        finally:
+            os.close(fd)
+    else:
+        linked = _exists(path)
+        if linked is None:
+            first = next(iter(wanted))
+            return [f"{_rel(story_path, path)} is missing: the {first} run's per-test records are not there; "
+                    f"{_FIX}"], None, None
+        if not stat.S_ISREG(linked.st_mode):
+            return [_not_evidence(story_path, path)], None, None
+        stamp = (linked.st_size, linked.st_mtime_ns)
+        try:
+            data = read_bytes(path)
+        except OSError:
+            return [_not_evidence(story_path, path)], None, stamp
+    lines = canonical(data)
+    if lines is None:  # not as storykit writes it: the general reader
+        stored = _decoded(data)
+        if stored is None:
+            return [_not_evidence(story_path, path)], None, stamp
+        return _compared(story_path, path, wanted, {phase: entry[0] for phase, entry in stored.items()}), stored, stamp
+    digests = {phase: "sha256:" + hashlib.sha256(lines[phase]).hexdigest() for phase in wanted if phase in lines}
+    stored = {}
+    tests = meta.get("tests")
+    if not _in_one_own_file(data, tests):
+        starts = _starts(rules.own_files(tests))
+        stored = {phase: (digests.get(phase) or _digest(block), _records(block))
+                  for phase, block in lines.items() if not _all_in(block, starts)}
+    return _compared(story_path, path, wanted, digests), stored, stamp
+
+
+def _compared(story_path: Path, path: str, wanted: dict[str, Any], digests: dict[str, str]) -> list[str]:
+    """The problems of the runs ``wanted`` (run -> digest in the front matter) against
+    the ``digests`` of the file's runs."""
     found = []
     for phase, digest in wanted.items():
-        filed = stored.get(phase)
+        filed = digests.get(phase)
         if filed is None:
-            found.append(f"{rel} has no per-test records for the {phase} run; {fix}")
-        elif filed[0] != digest:
-            found.append(f"the per-test records of the {phase} run in {rel} do not match the digest in the front "
-                         f"matter (edited by hand?); {fix}")
-    return found, stored, stamp
+            found.append(f"{_rel(story_path, path)} has no per-test records for the {phase} run; {_FIX}")
+        elif filed != digest:
+            found.append(f"the per-test records of the {phase} run in {_rel(story_path, path)} do not match the "
+                         f"digest in the front matter (edited by hand?); {_FIX}")
+    return found
+
+
+_FIX = "restore the file from git, or run the tests again"
+
+
+def _rel(story_path: Path, path: str) -> str:
+    """The evidence file as a finding names it: the stories folder's name, the evidence folder, the file."""
+    return f"{os.path.basename(os.path.dirname(str(story_path)))}/{FOLDER}/{os.path.basename(path)}"
+
+
+def _not_evidence(story_path: Path, path: str) -> str:
+    return (f"{_rel(story_path, path)} is not a storykit evidence file (unreadable JSON, or not [node, outcome, why] "
+            f"records); {_FIX}")
+
+
+# Opened without a stat first: never a symbolic link (a link in a checkout may name a
+# device, whose very opening acts), never waiting (a FIFO), never inherited.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FILE = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_file(path: str) -> tuple[int, os.stat_result] | None:
+    """``path`` opened, with its stat, when it is no symbolic link (a regular file, or
+    a folder or FIFO the caller refuses); None for anything else (missing, a link, not
+    to be opened): the caller stats and reads it as before.  One open and an fstat,
+    not a stat, an open and an fstat."""
+    if not _NOFOLLOW:
+        return None
+    try:
+        fd = os.open(path, _OPEN_FILE)
+    except (OSError, ValueError):
+        return None
+    try:
+        return fd, os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return None
+
+
+def _read_fd(fd: int, size: int) -> bytes:
+    """The file's bytes (``read_bytes``) from an fd whose fstat gave ``size``: one read
+    for a file that does not change meanwhile."""
+    data = os.read(fd, size + 1)  # a byte more than the size: a file that grew is read on
+    if len(data) != size:
+        chunks = [data]
+        while chunk := os.read(fd, max(size, 1 << 16)):
+            chunks.append(chunk)
+        data = b"".join(chunks)
+    return data
+
+
+def _decoded(data: bytes) -> Filed | None:
+    try:
+        return filed_of(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
+def _digest(lines: bytes) -> str:
+    return "sha256:" + hashlib.sha256(lines).hexdigest()
+
+
+def _records(lines: bytes) -> list[tuple[str, str, str | None]]:
+    """The records of a run's canonical lines (``canonical``)."""
+    return [(node, outcome, why) for node, outcome, why in json.loads(b"[" + lines.replace(b"\n", b",")[:-1] + b"]")] \
+        if lines else []
+
+
+# The evidence file exactly as dump_evidence writes it when no string in it is escaped:
+# its strings hold no quote, backslash or control character, so each record's line is
+# its canonical line (``_line``) and a run's digest is a hash of the file's own bytes.
+# (Possessive repeats, Python 3.11: what they take is never given back, as nothing after them could use it.)
+_STRING = rb'"[^"\\\x00-\x1f]*+"'
+_RECORD = rb"\[" + _STRING + rb", " + _STRING + rb", (?:null|" + _STRING + rb")\]"
+_HEAD = b'{\n  "format": 1,\n  "runs": {\n'
+_TAIL = b"  }\n}\n"
+_RUN = re.compile(rb'    "([^"\\\x00-\x1f]*+)": (?:\[\]|\[\n      (' + _RECORD + rb"(?:,\n      " + _RECORD
+                  + rb")*+\n)    \])(,?)\n")
+
+
+def canonical(data: bytes) -> dict[str, bytes] | None:
+    """Each run's records as the lines its digest is taken over (``tests_digest``: one
+    canonical line per test), read from an evidence file exactly as ``dump_evidence``
+    writes it with no escaped string; None for anything else (the general reader's)."""
+    if not data.startswith(_HEAD):
+        return None
+    found: dict[bytes, bytes] = {}
+    pos, runs = len(_HEAD), 0
+    if len(data) - pos != len(_TAIL):  # not an empty "runs"
+        more = True
+        while more:
+            match = _RUN.match(data, pos)
+            if match is None:
+                return None
+            block = match.group(2)
+            found[match.group(1)] = block.replace(b",\n      ", b"\n") if block else b""
+            pos, more, runs = match.end(), bool(match.group(3)), runs + 1
+    if data[pos:] != _TAIL or len(found) != runs:  # (a run twice: the parser keeps the last one)
+        return None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return {name.decode("utf-8"): lines for name, lines in found.items()}
+    return {name.decode("ascii"): lines for name, lines in found.items()}
+
+
+def all_in(lines: bytes, files: Collection[str]) -> bool:
+    """True only when every test of a run's canonical lines (``canonical``) lies in one
+    of ``files``: its node id's part before the first ``::`` is one of them.  (False
+    may still be so: for a file with a colon, or a node with no ``::``.)"""
+    return _all_in(lines, _starts(files))
+
+
+def _starts(files: Collection[str]) -> list[bytes]:
+    """How a canonical line starts whose node lies in one of ``files``: '["FILE::', for
+    each FILE with no colon (it ends where the node's first '::' is) and no quote (no
+    string holds one, so '["FILE::' can start nowhere but at a line's start)."""
+    return [b'["' + f.encode("utf-8", "surrogatepass") + b"::" for f in set(files) if ":" not in f and '"' not in f]
+
+
+_RECORD_AT = b'\n      ["'  # how every record of a canonical file starts (canonical)
+
+
+def _in_one_own_file(data: bytes, tests: Any) -> bool:
+    """Whether every test of the canonical evidence file ``data`` lies in one of the
+    story's own test files (``rules.own_files(tests)``), the first test's, told without
+    building those files or the records: False may still be so."""
+    at = data.find(_RECORD_AT)
+    if at < 0:
+        return True  # no record at all
+    at += len(_RECORD_AT)
+    end = data.find(b"::", at)
+    first = data[at:end]  # the first node's file, when the first '::' is in it: no quote in between
+    if end < 0 or not first or b'"' in first or b":" in first:
+        return False
+    return rules.own_file(first.decode("utf-8"), tests) \
+        and data.count(_RECORD_AT + first + b"::") == data.count(_RECORD_AT)
+
+
+def _all_in(lines: bytes, starts: list[bytes]) -> bool:
+    total = lines.count(b"\n")  # one record a line
+    if not total:
+        return not lines
+    if len(starts) == 1:
+        return lines.count(starts[0]) == total
+    return sum(lines.count(start) for start in starts) == total
 
 
 def _exists(path: str) -> os.stat_result | None:
