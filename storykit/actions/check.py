@@ -119,11 +119,11 @@ class Report:
     stories: int
     notes: list[str] = field(default_factory=list)  # what check could not know, said once (not findings)
 
-    @property
-    def errors(self) -> int:
+    @cached_property
+    def errors(self) -> int:  # asked more than once of tens of thousands of findings
         return sum(1 for f in self.findings if f.severity == ERROR)
 
-    @property
+    @cached_property
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.severity == WARNING)
 
@@ -418,11 +418,10 @@ def _evidence_kept(parsed: _Parsed, kept: Any, *, trusted: bool = False) -> None
     """The evidence rule on ``parsed``: the verdict read with the story when the evidence
     file still has the stamp it was read under (``trusted``: read in this very pass,
     as the story itself was, so no second stat), else the rule itself."""
-    from storykit.story import records
-
     if isinstance(kept, list) and len(kept) == 3 and (
             trusted or records.stamp_of(parsed.path, parsed.meta) == (kept[0], kept[1])):
-        parsed.findings.extend(Finding(*f) for f in kept[2])
+        if kept[2]:
+            parsed.findings.extend([Finding(*f) for f in kept[2]])
     else:
         _evidence_file_rule(parsed)
 

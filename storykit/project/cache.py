@@ -374,8 +374,8 @@ class ResultCache:
         self.path = state_dir / "cache" / f"{name}.json"
         self.state_dir = state_dir
         hasher = hashlib.sha256(f"{FORMAT}\0{__version__}\0{salt}".encode())
-        for file, (size, mtime) in sorted(stamps.items()):
-            hasher.update(f"\0{file}\0{size}\0{mtime}".encode("utf-8", "surrogateescape"))
+        hasher.update("".join(f"\0{file}\0{size}\0{mtime}" for file, (size, mtime) in sorted(stamps.items()))
+                      .encode("utf-8", "surrogateescape"))  # = one update a file, in one call
         self.key = hasher.hexdigest()
         self.enabled = usable(state_dir)
         self.storable = self.enabled and all(mtime < time.time_ns() - RACY_NS for _, mtime in stamps.values())
