@@ -157,9 +157,13 @@ def _built(tmp_path_factory: pytest.TempPathFactory, build, base: Path | None = 
     return root
 
 
+PYCACHE_IGNORED = "__pycache__/\n"  # as a real Python project has it: the runs' bytecode is not a change
+
+
 def _initial_commit(project: Project) -> None:
     project.git("init", "-q")
     project.write("README.md", "# sample\n")
+    project.write(".gitignore", PYCACHE_IGNORED)
     project.git("add", "-A")
     project.git("commit", "-q", "-m", "initial")
 
@@ -218,6 +222,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, build) -> Path:  # type: 
 
     def steps(project: Project) -> None:
         project.git("init", "-q")
+        project.write(".gitignore", PYCACHE_IGNORED)
         _storykit_init(project)
         build(project)
         project.git("add", "-A")

@@ -12,7 +12,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-from conftest import Project
+from conftest import PYCACHE_IGNORED, Project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +48,7 @@ def test_the_template_project_is_what_storykit_init_makes(project: Project, tmp_
     fresh.root.mkdir(parents=True)
     fresh.git("init", "-q")
     fresh.write("README.md", "# sample\n")
+    fresh.write(".gitignore", PYCACHE_IGNORED)
     fresh.git("add", "-A")
     fresh.git("commit", "-q", "-m", "initial")
     assert fresh.run("init").exit_code == 0
