@@ -176,11 +176,14 @@ def _replay_later(project: Project, story: Story, check: Verification, phase: st
 
 
 def _pick(story: Story, commits: list[tuple[str, str]], phase: str) -> str | None:
-    """The commit of ``phase``: the one the run record names if it is one, else the newest."""
+    """The commit of ``phase``: the one the run record names if it is one, else the newest.
+    A red run committed by ``run-tests --commit`` names the commit it ran on, not its own:
+    that may be the story's earlier red commit (red run again), so its own is the newest."""
     shas = [sha for sha, found in commits if found == phase]
     run = runs_of(story.meta).get(phase)
     recorded = run.commit if run else None
-    if recorded in shas:
+    committed = bool(((story.meta.get("runs") or {}).get(phase) or {}).get("committed"))
+    if recorded in shas and not committed:
         return str(recorded)
     return shas[0] if shas else None
 

@@ -188,3 +188,18 @@ def test_verify_replays_the_tests_the_story_listed_at_each_commit(project: Proje
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:2] == [f"red   {red_sha[:10]}  2 of 2 tests fail",
                                               f"done  {head(project)[:10]}  3 of 3 tests pass"]
+
+
+def test_a_story_red_again_with_commit_is_replayed_at_its_last_red_commit(project: Project) -> None:
+    """run-tests --commit records the commit the run was made on: red run again, that is the
+    story's first red commit, and the replay must take the second, the one the record is of."""
+    first = take_red(project)
+    project.write("tests/test_calc.py", CALC_TESTS + "\n\ndef test_negative():\n    assert add(-1, -2) == -3\n")
+    again = project.run("run-tests", "1", "--commit")
+    assert again.exit_code == 0, again.output
+    second = head(project)
+    assert second != first and project.git("log", "-1", "--format=%(trailers:key=Phase,valueonly)").strip() == "red"
+    finish(project)
+    result = project.sk("verify", "STORY-001")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == f"red   {second[:10]}  3 of 3 tests fail"
