@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from collections.abc import Callable
 from functools import cached_property
+import operator
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -348,12 +349,8 @@ def project_findings(project: Project, stories: list[_Parsed], stamps: dict[str,
         jobs.append(lambda: _tracker_rule(project, stories, stamps))
     # The command's own process takes the first job: the rules' findings (thousands in a
     # broken project) then need not be sent back from a worker.
-    done = loading.on_every_core(_run_job, jobs) if side_by_side else None
+    done = loading.on_every_core(operator.call, jobs) if side_by_side else None
     return [finding for result in done or [job() for job in jobs] for finding in result]
-
-
-def _run_job(job: Callable[[], list[Finding]]) -> list[Finding]:
-    return job()
 
 
 def _cross_findings(project: Project, stories: list[_Parsed]) -> list[Finding]:
