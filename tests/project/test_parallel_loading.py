@@ -195,3 +195,38 @@ def test_a_story_changed_after_the_worker_read_it_is_read_again_by_the_next_pass
     assert cache.meta(files[6], load_meta) == load_meta(files[6])
     cache.save()
     assert MetaCache(many.root / ".storykit", many.root / "stories").meta(changed, load_meta)["title"] == "Renamed"
+
+
+def test_a_cold_check_judges_the_tracker_as_a_serial_check_does_in_every_state(many: Project) -> None:
+    """A cold check renders the tracker on another core while it takes the stories'
+    results: current, out of date, missing, or not judged at all (a story unreadable,
+    so 'storykit tracker' itself would refuse), it says what a check on one core says."""
+    tracker = many.root / "STORY_TRACKER.md"
+    assert many.sk("tracker").exit_code == 0
+    text = tracker.read_text(encoding="utf-8")
+    bad = next((many.root / "stories").glob("STORY-400-*.md"))
+    story = bad.read_text(encoding="utf-8")
+
+    def unreadable() -> None:
+        bad.write_text(story.replace("status: ", "status: [", 1), encoding="utf-8")
+        os.utime(bad, ns=(AN_HOUR_AGO, AN_HOUR_AGO))
+
+    states = [
+        ("current", lambda: None),
+        ("a row edited by hand", lambda: tracker.write_text(text.replace("Story number 7 ", "Story number 8 "),
+                                                             encoding="utf-8")),
+        ("missing", tracker.unlink),
+        ("a story unreadable", unreadable),
+    ]
+    trackers = []
+    for name, change in states:
+        change()
+        cold = _cold(many, "check")
+        serial = _serial(many, "check")
+        assert (cold.exit_code, cold.stdout) == serial, name
+        trackers.append([line for line in cold.stdout.splitlines() if " SK801 " in line])
+    assert trackers[0] == [] and trackers[3] == []  # current; not judged with a story unreadable
+    assert trackers[1] == ["STORY_TRACKER.md:40: SK801 STORY_TRACKER.md is not what 'storykit tracker' would write "
+                           "(first difference at line 40); run 'storykit tracker' and commit it"]
+    assert trackers[2] == ["STORY_TRACKER.md:1: SK801 STORY_TRACKER.md does not exist; run 'storykit tracker' and "
+                           "commit it"]
