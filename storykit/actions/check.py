@@ -281,8 +281,11 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     mode = run_commits or config.run_commits
     # Thousands of parsed front matters are acyclic; the cycle collector re-walking
     # them all on every generation-2 pass cost a quarter of the run.
-    with _history_asked(project, mode) as history, paused_gc():
+    with _history_asked(project, mode) as history, paused_gc(), contextlib.ExitStack() as stack:
         cache.read_ahead(files, read)  # a fresh clone's stories, parsed on every core
+        # ... and the tracker rendered from them on another core, while this one goes on
+        ahead = tracker_ahead(project, files, cache.all_read_ahead(files) if loading.worth_it(len(files)) else None,
+                              stack)
         for path in files:
             local = cache.meta(path, read)
             found = [Finding(*f) for f in local["findings"]]
@@ -297,7 +300,8 @@ def check(project: Project, run_commits: str | None = None) -> Report:
             stories.append(parsed)
         cache.save()
         _history_rule(project, stories, mode, run_commits is not None, notes, history)
-        whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files))
+        whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files),
+                                     tracker=ahead)
         findings.extend(f for f in whole if f.code != "SK801")
         for parsed in stories:
             findings.extend(parsed.findings)
@@ -310,12 +314,41 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     return Report(findings, len(files), notes)
 
 
+class TrackerAhead(NamedTuple):
+    """The tracker rule, started on another core under ``stamps`` (see :func:`tracker_ahead`)."""
+
+    stamps: dict[str, tuple[int, int]]
+    job: loading.Beside[list[Finding]]
+
+
+def tracker_ahead(project: Project, files: list[Path], read: list[tuple[tuple[int, int], dict[str, Any]]] | None,
+                  stack: contextlib.ExitStack) -> TrackerAhead | None:
+    """The tracker rule, started on another core as soon as a cold check has ``read``
+    every story file ahead (``MetaCache.all_read_ahead``: each one's stamp and what
+    ``_local`` made of it): it needs only their front matter and stamps, so it runs
+    while this process takes the stories' results and runs the other rules.  None when
+    nothing was read ahead, or a story is not readable (the rule is not judged then);
+    the job is stopped when ``stack`` closes, if its result was not asked for."""
+    if read is None:
+        return None
+    entries, stamps = [], {}
+    for path, (stamp, local) in zip(files, read, strict=True):
+        if not local.get("usable"):
+            return None
+        entries.append(Entry(path, local["meta"]))
+        stamps[path.name] = stamp
+    job = stack.enter_context(loading.Beside(lambda: _tracker_rule(project, entries, stamps)))
+    return TrackerAhead(stamps, job)
+
+
 def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], salt: str,
-                         *, all_usable: bool) -> list[Finding]:
+                         *, all_usable: bool, tracker: TrackerAhead | None = None) -> list[Finding]:
     """Ids, dependencies, cycles and the tracker: rules over all the stories at once.
 
     Their findings depend only on the story files and the tracker, so they are kept
-    in .storykit/cache under the stamps of all of those (cache.ResultCache)."""
+    in .storykit/cache under the stamps of all of those (cache.ResultCache).  The
+    tracker's, started ahead (``tracker``), count only when they were made under
+    these very stamps."""
     from storykit.project.cache import ResultCache
 
     tracker_path = project.config.tracker_path
@@ -329,24 +362,29 @@ def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[
     cached = kept.get()
     if isinstance(cached, list):
         return [Finding(*item) for item in cached]
+    ahead = tracker.job if tracker is not None and all_usable and tracker.stamps == stamps else None
     found = project_findings(project, stories, stamps if all_usable else None,
-                             side_by_side=loading.worth_it(len(stories)))
+                             side_by_side=loading.worth_it(len(stories)), tracker=ahead)
     kept.put([list(f) for f in found])
     return found
 
 
 def project_findings(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]] | None, *,
-                     side_by_side: bool) -> list[Finding]:
+                     side_by_side: bool, tracker: loading.Beside[list[Finding]] | None = None) -> list[Finding]:
     """The findings of the rules over all the stories (ids, dependencies, cycles,
     copied records), then the tracker's (``stamps``: every story file was read under
     them; None: some could not be read, and 'storykit tracker' itself would refuse).
 
     Both read every story and neither changes one: with ``side_by_side``, they run at
     once, on two cores (storykit.project.loading), as in a fresh clone's check, where
-    no record proves the tracker current and it is rendered from all the stories."""
+    no record proves the tracker current and it is rendered from all the stories.
+    ``tracker``: the tracker rule already running on another core, under ``stamps``."""
+    if tracker is not None and stamps is not None:
+        found = _cross_findings(project, stories)
+        return found + tracker.result()
     jobs: list[Callable[[], list[Finding]]] = [lambda: _cross_findings(project, stories)]
     if stamps is not None:
-        jobs.append(lambda: _tracker_rule(project, stories, stamps))
+        jobs.append(lambda: _tracker_rule(project, [Entry(p.path, p.meta) for p in stories], stamps))
     # The command's own process takes the first job: the rules' findings (thousands in a
     # broken project) then need not be sent back from a worker.
     done = loading.on_every_core(operator.call, jobs) if side_by_side else None
@@ -877,7 +915,7 @@ def _in_history(project: Project, head: str, commits: set[str], history: git.His
     return {commit for commit in commits if answers.get(commit) is True}
 
 
-def _tracker_rule(project: Project, stories: list[_Parsed],
+def _tracker_rule(project: Project, stories: list[Entry],
                   stamps: dict[str, tuple[int, int]] | None = None) -> list[Finding]:
     """SK801 when the tracker is not what 'storykit tracker' would write from ``stories``
     (every story file, read under ``stamps``)."""
@@ -891,7 +929,7 @@ def _tracker_rule(project: Project, stories: list[_Parsed],
         known = tracker.prove(project)
         if known is not None and known.stamps == stamps:
             return []
-    entries = project.sort_entries(Entry(p.path, p.meta) for p in stories)
+    entries = project.sort_entries(stories)
     wanted = tracker.render(project, entries)
     try:
         actual = config.tracker_path.read_bytes().decode("utf-8", errors="replace")

@@ -227,6 +227,20 @@ class MetaCache:
         self._misses[name] = [size, mtime, meta]
         return meta
 
+    def all_read_ahead(self, paths: list[Path]) -> list[tuple[Stamp, Meta]] | None:
+        """Each path's stamp and front matter as :meth:`read_ahead` read them in this pass
+        (what :meth:`meta` will give for it, and the stamp it will keep), in the order of
+        ``paths``, when every one was read ahead without an error; else None.  Nothing is
+        taken: :meth:`meta` still gives each entry once."""
+        ahead = self._ahead
+        found: list[tuple[Stamp, Meta]] = []
+        for path in paths:
+            read = ahead.get(path.name)
+            if read is None or read[1] is None:
+                return None
+            found.append((read[0], read[1]))
+        return found
+
     def read_in_this_pass(self, path: Path) -> bool:
         """Whether :meth:`meta` gave ``path``'s entry as :meth:`read_ahead` read it in this
         pass (not from the cache, where it is as old as the last pass): what was read with

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import operator
 import os
 import pickle
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 Task = TypeVar("Task")
+Result = TypeVar("Result")
 
 # Forking a worker and taking its results back costs about as much as parsing a few
 # hundred stories; measured on 2 cores (docs/performance.md).
@@ -135,6 +137,87 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[An
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
             os.close(read_end)
+
+
+class Beside(Generic[Result]):
+    """``job()`` in one forked worker while this process goes on: a rule that reads
+    what the command already holds and changes nothing (a cold check's tracker, rendered
+    while the command takes the stories' results).  Used as a ``with`` block:
+
+        with Beside(job) as later:
+            ...                      # this process's own work
+            found = later.result()   # job()'s result, waiting for it
+
+    The worker is forked where :func:`on_every_core` would fork (one thread, Linux,
+    two cores or more); otherwise nothing runs until :meth:`result` does the job here.
+    The worker's exception is raised by :meth:`result`; if it died, the job is done
+    here.  A job whose result was not asked for (a cache answered instead), or any
+    exception in the block (Ctrl-C included), stops the worker when the block ends."""
+
+    def __init__(self, job: Callable[[], Result]) -> None:
+        self._job = job
+        self._pid = 0
+        self._inbox: _Inbox | None = None
+        self._answer: tuple[Result] | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether a worker was forked for the job."""
+        return self._pid != 0
+
+    def __enter__(self) -> Beside[Result]:
+        if workers() >= 2 and _can_fork():
+            self._start()
+        return self
+
+    def _start(self) -> None:
+        global _work
+        queue_out, queue_in = os.pipe()
+        os.write(queue_in, (0).to_bytes(_TOKEN, "little"))  # one task: the job
+        os.close(queue_in)
+        read_end, write_end = os.pipe()
+        _work = operator.call  # (the worker's copy; this process's is reset below)
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:  # the worker: it never returns
+            os.close(read_end)
+            _worker([self._job], queue_out, write_end)
+        _work = None
+        os.close(write_end)
+        os.close(queue_out)
+        if pid < 0:  # no process to be had: the job is done here when asked
+            os.close(read_end)
+            return
+        self._pid, self._inbox = pid, _Inbox(read_end)
+
+    def result(self) -> Result:
+        """The job's result: the worker's (waiting for it), or the job done here."""
+        if self._answer is None:
+            inbox = self._inbox
+            if inbox is not None:
+                inbox.take(wait=True)
+                self._end(kill=False)
+                if inbox.error is not None:
+                    raise inbox.error
+            self._answer = (inbox.done[0],) if inbox is not None and 0 in inbox.done else (self._job(),)
+        return self._answer[0]
+
+    def _end(self, *, kill: bool) -> None:
+        if self._pid:
+            if kill:
+                with contextlib.suppress(OSError):
+                    os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self._pid, 0)
+            self._pid = 0
+        if self._inbox is not None and self._inbox.fd >= 0:
+            os.close(self._inbox.fd)
+            self._inbox.fd = -1
+
+    def __exit__(self, *exc: object) -> None:
+        self._end(kill=True)  # the job not asked for, or the block failed: stop it now
 
 
 def _take(tasks: Sequence[Any], queue: int, between: Callable[[], None] | None = None) -> dict[int, Any]:
