@@ -34,7 +34,7 @@ from storykit.core.rules import ERROR, WARNING
 from storykit.errors import StorykitError
 from storykit.story.outline import Outline
 from storykit.project import loading
-from storykit.project.cache import RACY_NS
+from storykit.project.cache import RACY_NS, MetaCache
 from storykit.project.store import Entry, Project
 from storykit.core.workflow import CLOSED_AS as LABELS_CLOSED
 from storykit.core.workflow import LABELS
@@ -259,7 +259,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     runs) is cached by file stamp in .storykit/cache, like the front matter of
     ``list``; what depends on other files — ids, dependencies and cycles across
     stories, test-file digests, the tracker — is checked every time."""
-    from storykit.project.cache import MetaCache, paused_gc
+    from storykit.project.cache import paused_gc
 
     findings: list[Finding] = []
     stories: list[_Parsed] = []
@@ -284,8 +284,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     with _history_asked(project, mode) as history, paused_gc(), contextlib.ExitStack() as stack:
         cache.read_ahead(files, read)  # a fresh clone's stories, parsed on every core
         # ... and the tracker rendered from them on another core, while this one goes on
-        ahead = tracker_ahead(project, files, cache.all_read_ahead(files) if loading.worth_it(len(files)) else None,
-                              stack)
+        ahead = tracker_ahead(project, files, cache, stack)
         for path in files:
             local = cache.meta(path, read)
             found = [Finding(*f) for f in local["findings"]]
@@ -314,35 +313,38 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     return Report(findings, len(files), notes)
 
 
-class TrackerAhead(NamedTuple):
-    """The tracker rule, started on another core under ``stamps`` (see :func:`tracker_ahead`)."""
-
-    stamps: dict[str, tuple[int, int]]
-    job: loading.Beside[list[Finding]]
+Stamps = dict[str, tuple[int, int]]
 
 
-def tracker_ahead(project: Project, files: list[Path], read: list[tuple[tuple[int, int], dict[str, Any]]] | None,
-                  stack: contextlib.ExitStack) -> TrackerAhead | None:
-    """The tracker rule, started on another core as soon as a cold check has ``read``
-    every story file ahead (``MetaCache.all_read_ahead``: each one's stamp and what
-    ``_local`` made of it): it needs only their front matter and stamps, so it runs
-    while this process takes the stories' results and runs the other rules.  None when
-    nothing was read ahead, or a story is not readable (the rule is not judged then);
-    the job is stopped when ``stack`` closes, if its result was not asked for."""
-    if read is None:
+def tracker_ahead(project: Project, files: list[Path], cache: MetaCache,
+                  stack: contextlib.ExitStack) -> loading.Beside[tuple[Stamps, list[Finding]] | None] | None:
+    """The tracker rule, started on another core as soon as a cold check has read every
+    story file ahead (``cache.read_ahead``): it needs only their front matter and stamps,
+    so it runs while this process takes the stories' results and runs the other rules.
+    The job gives the stamps it judged under and its findings, or None when a story is
+    not readable (the rule is not judged then).  None when nothing was read ahead; the
+    job is stopped when ``stack`` closes, if its result was not asked for."""
+    if cache.read_ahead_count() != len(files) or not loading.worth_it(len(files)):
         return None
-    entries, stamps = [], {}
-    for path, (stamp, local) in zip(files, read, strict=True):
-        if not local.get("usable"):
+
+    def job() -> tuple[Stamps, list[Finding]] | None:
+        read = cache.all_read_ahead(files)
+        if read is None:
             return None
-        entries.append(Entry(path, local["meta"]))
-        stamps[path.name] = stamp
-    job = stack.enter_context(loading.Beside(lambda: _tracker_rule(project, entries, stamps)))
-    return TrackerAhead(stamps, job)
+        entries, stamps = [], {}
+        for path, (stamp, local) in zip(files, read, strict=True):
+            if not local.get("usable"):
+                return None
+            entries.append(Entry(path, local["meta"]))
+            stamps[path.name] = stamp
+        return stamps, _tracker_rule(project, entries, stamps)
+
+    return stack.enter_context(loading.Beside(job))
 
 
 def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], salt: str,
-                         *, all_usable: bool, tracker: TrackerAhead | None = None) -> list[Finding]:
+                         *, all_usable: bool,
+                         tracker: loading.Beside[tuple[Stamps, list[Finding]] | None] | None = None) -> list[Finding]:
     """Ids, dependencies, cycles and the tracker: rules over all the stories at once.
 
     Their findings depend only on the story files and the tracker, so they are kept
@@ -362,15 +364,15 @@ def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[
     cached = kept.get()
     if isinstance(cached, list):
         return [Finding(*item) for item in cached]
-    ahead = tracker.job if tracker is not None and all_usable and tracker.stamps == stamps else None
     found = project_findings(project, stories, stamps if all_usable else None,
-                             side_by_side=loading.worth_it(len(stories)), tracker=ahead)
+                             side_by_side=loading.worth_it(len(stories)), tracker=tracker if all_usable else None)
     kept.put([list(f) for f in found])
     return found
 
 
 def project_findings(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]] | None, *,
-                     side_by_side: bool, tracker: loading.Beside[list[Finding]] | None = None) -> list[Finding]:
+                     side_by_side: bool,
+                     tracker: loading.Beside[tuple[Stamps, list[Finding]] | None] | None = None) -> list[Finding]:
     """The findings of the rules over all the stories (ids, dependencies, cycles,
     copied records), then the tracker's (``stamps``: every story file was read under
     them; None: some could not be read, and 'storykit tracker' itself would refuse).
@@ -378,10 +380,13 @@ def project_findings(project: Project, stories: list[_Parsed], stamps: dict[str,
     Both read every story and neither changes one: with ``side_by_side``, they run at
     once, on two cores (storykit.project.loading), as in a fresh clone's check, where
     no record proves the tracker current and it is rendered from all the stories.
-    ``tracker``: the tracker rule already running on another core, under ``stamps``."""
+    ``tracker``: the tracker rule already running on another core (``tracker_ahead``),
+    whose findings count when it judged under these very ``stamps``."""
     if tracker is not None and stamps is not None:
         found = _cross_findings(project, stories)
-        return found + tracker.result()
+        ahead = tracker.result()
+        return found + (ahead[1] if ahead is not None and ahead[0] == stamps else _tracker_rule(
+            project, [Entry(p.path, p.meta) for p in stories], stamps))
     jobs: list[Callable[[], list[Finding]]] = [lambda: _cross_findings(project, stories)]
     if stamps is not None:
         jobs.append(lambda: _tracker_rule(project, [Entry(p.path, p.meta) for p in stories], stamps))

@@ -227,6 +227,10 @@ class MetaCache:
         self._misses[name] = [size, mtime, meta]
         return meta
 
+    def read_ahead_count(self) -> int:
+        """How many files :meth:`read_ahead` read in this pass and :meth:`meta` has not taken yet."""
+        return len(self._ahead)
+
     def all_read_ahead(self, paths: list[Path]) -> list[tuple[Stamp, Meta]] | None:
         """Each path's stamp and front matter as :meth:`read_ahead` read them in this pass
         (what :meth:`meta` will give for it, and the stamp it will keep), in the order of
