@@ -14,7 +14,7 @@ import gc
 import re
 import time
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 import operator
 from operator import attrgetter
@@ -297,7 +297,9 @@ def check(project: Project, run_commits: str | None = None) -> Report:
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
             stories.append(parsed)
-        cache.save()
+        if cache.taken_ahead_count() != len(files):  # (not all as read ahead: the job judged other stories)
+            ahead = None
+        cache.save()  # (a new pass: what was read ahead is forgotten)
         _history_rule(project, stories, mode, run_commits is not None, notes, history)
         whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files),
                                      tracker=ahead)
@@ -313,21 +315,29 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     return Report(findings, len(files), notes)
 
 
-Stamps = dict[str, tuple[int, int]]
+class Ahead(NamedTuple):
+    """What :func:`tracker_ahead`'s job found."""
+
+    tracker: list[Finding]  # the tracker rule's (SK801)
+    cycles: list[Finding]  # the dependency cycles' (SK402)
 
 
 def tracker_ahead(project: Project, files: list[Path], cache: MetaCache,
-                  stack: contextlib.ExitStack) -> loading.Beside[tuple[Stamps, list[Finding]] | None] | None:
-    """The tracker rule, started on another core as soon as a cold check has read every
-    story file ahead (``cache.read_ahead``): it needs only their front matter and stamps,
-    so it runs while this process takes the stories' results and runs the other rules.
-    The job gives the stamps it judged under and its findings, or None when a story is
-    not readable (the rule is not judged then).  None when nothing was read ahead; the
+                  stack: contextlib.ExitStack) -> loading.Beside[Ahead | None] | None:
+    """The tracker rule and the dependency cycles, started on another core as soon as a
+    cold check has read every story file ahead (``cache.read_ahead``): they need only
+    the stories' front matter, stamps and key lines, so they run while this process
+    takes the stories' results and runs the other rules.  The job gives what it found,
+    or None when a story is not readable (the tracker is not judged then, and this
+    process finds the cycles).  What it found holds for the pass when ``cache.meta``
+    then gives every file as it was read ahead (``MetaCache.taken_ahead_count``): the
+    same front matter under the same stamps.  None when nothing was read ahead; the
     job is stopped when ``stack`` closes, if its result was not asked for."""
     if cache.read_ahead_count() != len(files) or not loading.worth_it(len(files)):
         return None
+    folder = project.rel(project.config.stories_path)
 
-    def job() -> tuple[Stamps, list[Finding]] | None:
+    def job() -> Ahead | None:
         read = cache.all_read_ahead(files)
         if read is None:
             return None
@@ -337,14 +347,20 @@ def tracker_ahead(project: Project, files: list[Path], cache: MetaCache,
                 return None
             entries.append(Entry(path, local["meta"]))
             stamps[path.name] = stamp
-        return stamps, _tracker_rule(project, entries, stamps)
+        taken = read
+
+        def parsed(at: int) -> _Parsed:  # as check's loop makes it
+            path, local = files[at], taken[at][1]
+            return _Parsed(path, f"{folder}/{path.name}", local["meta"], [], [], dict(local["lines"]))
+
+        return Ahead(_tracker_rule(project, entries, stamps), _cycle_findings(entries, parsed))
 
     return stack.enter_context(loading.Beside(job))
 
 
 def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], salt: str,
                          *, all_usable: bool,
-                         tracker: loading.Beside[tuple[Stamps, list[Finding]] | None] | None = None) -> list[Finding]:
+                         tracker: loading.Beside[Ahead | None] | None = None) -> list[Finding]:
     """Ids, dependencies, cycles and the tracker: rules over all the stories at once.
 
     Their findings depend only on the story files and the tracker, so they are kept
@@ -372,7 +388,7 @@ def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[
 
 def project_findings(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]] | None, *,
                      side_by_side: bool,
-                     tracker: loading.Beside[tuple[Stamps, list[Finding]] | None] | None = None) -> list[Finding]:
+                     tracker: loading.Beside[Ahead | None] | None = None) -> list[Finding]:
     """The findings of the rules over all the stories (ids, dependencies, cycles,
     copied records), then the tracker's (``stamps``: every story file was read under
     them; None: some could not be read, and 'storykit tracker' itself would refuse).
@@ -380,13 +396,15 @@ def project_findings(project: Project, stories: list[_Parsed], stamps: dict[str,
     Both read every story and neither changes one: with ``side_by_side``, they run at
     once, on two cores (storykit.project.loading), as in a fresh clone's check, where
     no record proves the tracker current and it is rendered from all the stories.
-    ``tracker``: the tracker rule already running on another core (``tracker_ahead``),
-    whose findings count when it judged under these very ``stamps``."""
-    if tracker is not None and stamps is not None:
-        found = _cross_findings(project, stories)
+    ``tracker``: the tracker rule and the cycles already running on another core over
+    these very stories (``tracker_ahead``)."""
+    if tracker is not None and stamps is not None and tracker.started:
+        found = _cross_findings(project, stories, cycles=False)  # while the job runs on the other core
         ahead = tracker.result()
-        return found + (ahead[1] if ahead is not None and ahead[0] == stamps else _tracker_rule(
-            project, [Entry(p.path, p.meta) for p in stories], stamps))
+        if ahead is not None:
+            return found + ahead.cycles + ahead.tracker
+        return found + _cycle_findings(stories, stories.__getitem__) + _tracker_rule(
+            project, [Entry(p.path, p.meta) for p in stories], stamps)
     jobs: list[Callable[[], list[Finding]]] = [lambda: _cross_findings(project, stories)]
     if stamps is not None:
         jobs.append(lambda: _tracker_rule(project, [Entry(p.path, p.meta) for p in stories], stamps))
@@ -396,14 +414,16 @@ def project_findings(project: Project, stories: list[_Parsed], stamps: dict[str,
     return [finding for result in done or [job() for job in jobs] for finding in result]
 
 
-def _cross_findings(project: Project, stories: list[_Parsed]) -> list[Finding]:
+def _cross_findings(project: Project, stories: list[_Parsed], *, cycles: bool = True) -> list[Finding]:
     """The findings of ``_cross_rules``, taken out of the stories (each story's own
-    findings stay its own)."""
+    findings stay its own), then the cycles' (``cycles``)."""
     before = {id(p): len(p.findings) for p in stories}
     _cross_rules(project, stories)
     found = [f for p in stories for f in p.findings[before[id(p)]:]]
     for parsed in stories:
         del parsed.findings[before[id(parsed)]:]
+    if cycles:
+        found += _cycle_findings(stories, stories.__getitem__)
     return found
 
 
@@ -707,6 +727,7 @@ def _done_body_rules(parsed: _Parsed, outline: Outline) -> None:
 
 
 def _cross_rules(project: Project, stories: list[_Parsed]) -> None:
+    """The rules over all the stories but the dependency cycles (``_cycle_findings``)."""
     by_id: dict[str, list[_Parsed]] = {}
     for parsed in stories:
         by_id.setdefault(parsed.id, []).append(parsed)
@@ -733,10 +754,29 @@ def _cross_rules(project: Project, stories: list[_Parsed]) -> None:
             parsed.add("SK404", f"closed as a duplicate of {duplicate_of}, which does not exist; fix "
                        f"'duplicate_of'", key="duplicate_of")
     _shared_runs(stories)
+
+
+def _cycles(stories: Sequence[Entry | _Parsed]) -> list[tuple[int, list[str]]]:
+    """Each dependency cycle, with the index of the story it is reported on: the first
+    story (in file order) with the id the cycle starts at."""
     deps, _ = graph.from_entries(stories)
-    for cycle in graph.cycles(deps):
-        by_id[cycle[0]][0].add("SK402", f"dependency cycle: {graph.format_cycle(cycle)}; remove one of these "
-                               "dependencies", key="dependencies")
+    found = graph.cycles(deps)
+    if not found:
+        return []
+    first: dict[str, int] = {}
+    for index, each in enumerate(stories):
+        first.setdefault(each.id, index)
+    return [(first[cycle[0]], cycle) for cycle in found]
+
+
+def _cycle_findings(stories: Sequence[Entry | _Parsed], parsed: Callable[[int], _Parsed]) -> list[Finding]:
+    """SK402 of each dependency cycle among ``stories``, on the story ``parsed(index)``."""
+    found = []
+    for at, cycle in _cycles(stories):
+        head = parsed(at)
+        found.append(Finding(head.rel, head.key_line("dependencies"), "SK402", ERROR,
+                             f"dependency cycle: {graph.format_cycle(cycle)}; remove one of these dependencies"))
+    return found
 
 
 _BY_ID = attrgetter("id", "rel")

@@ -231,6 +231,11 @@ class MetaCache:
         """How many files :meth:`read_ahead` read in this pass and :meth:`meta` has not taken yet."""
         return len(self._ahead)
 
+    def taken_ahead_count(self) -> int:
+        """How many files :meth:`meta` took in this pass from what :meth:`read_ahead` read
+        (their front matter, or the error reading it raised)."""
+        return len(self._taken_ahead)
+
     def all_read_ahead(self, paths: list[Path]) -> list[tuple[Stamp, Meta]] | None:
         """Each path's stamp and front matter as :meth:`read_ahead` read them in this pass
         (what :meth:`meta` will give for it, and the stamp it will keep), in the order of

@@ -224,9 +224,10 @@ def test_all_read_ahead_gives_each_file_s_stamp_and_front_matter_as_meta_will_wi
     assert ahead is not None and len(ahead) == COUNT
     stat = paths[7].stat()
     assert ahead[7] == ((stat.st_size, stat.st_mtime_ns), read(paths[7]))
-    assert cache.read_ahead_count() == COUNT  # nothing taken: meta() still gives each one
+    assert (cache.read_ahead_count(), cache.taken_ahead_count()) == (COUNT, 0)  # nothing taken yet
     assert [cache.meta(path, read) for path in paths] == [meta for _, meta in ahead]
-    assert cache.read_ahead_count() == 0 and cache.all_read_ahead(paths) is None
+    assert (cache.read_ahead_count(), cache.taken_ahead_count()) == (0, COUNT)
+    assert cache.all_read_ahead(paths) is None
 
 
 def test_all_read_ahead_is_none_when_one_file_failed_to_read(tmp_path: Path) -> None:
@@ -235,5 +236,8 @@ def test_all_read_ahead_is_none_when_one_file_failed_to_read(tmp_path: Path) -> 
     cache = MetaCache(tmp_path / ".storykit", tmp_path / "stories")
     cache.read_ahead(paths, read)
     assert cache.all_read_ahead(paths) is None
+    with pytest.raises(StorykitError):
+        cache.meta(paths[300], read)
+    assert cache.taken_ahead_count() == 1  # taken as read ahead: its error, raised here
     assert cache.all_read_ahead(paths[:300]) == (None if workers() < 2 else [
         ((p.stat().st_size, p.stat().st_mtime_ns), read(p)) for p in paths[:300]])
