@@ -72,6 +72,8 @@ CODES = {
     "SK508": "a run record's commit is not in HEAD's history (made up, or rewritten by a squash or rebase)",
     "SK520": "a commit of the story is acknowledged as not replayable (warning): review who and why",
     "SK521": "the not_replayable acknowledgement is malformed",
+    "SK522": "the red test is acknowledged as reproducing a race (warning): review who and why",
+    "SK523": "the flaky_red acknowledgement is malformed",
     "SK601": "test files changed since the recorded passing run (stale evidence)",
     "SK602": "the evidence file's per-test records do not match the digests in the front matter (or it is missing)",
     "SK603": "tests edited after red: the story's test files changed between the red and the green run (warning)",
@@ -572,8 +574,11 @@ def _named_by(name: str, story_id: str, config: Any) -> bool:
 
 
 def _not_replayable_rule(parsed: _Parsed) -> None:
-    """A commit acknowledged as not replayable is shown on every check, so an
-    acknowledgement can never quietly stand in for evidence (docs/verify.md)."""
+    """A commit acknowledged as not replayable, or a red test acknowledged as flaky, is
+    shown on every check, so an acknowledgement can never quietly stand in for
+    evidence (docs/verify.md)."""
+    if parsed.meta.get(unreplayable.FLAKY_KEY) is not None:
+        _flaky_red_rule(parsed)
     if parsed.meta.get(unreplayable.KEY) is None:
         return  # (no acknowledgement: no problem, nothing to show)
     problem = unreplayable.problem(parsed.meta)
@@ -584,6 +589,18 @@ def _not_replayable_rule(parsed: _Parsed) -> None:
     if ack is not None:
         parsed.add("SK520", f"{parsed.id}'s commit {ack.describe()}; 'storykit verify {parsed.id}' reports it "
                    "as not replayable", key=unreplayable.KEY, severity=WARNING)
+
+
+def _flaky_red_rule(parsed: _Parsed) -> None:
+    problem = unreplayable.flaky_problem(parsed.meta)
+    if problem:
+        parsed.add("SK523", f"{problem}; see docs/verify.md", key=unreplayable.FLAKY_KEY)
+        return
+    flaky = unreplayable.read_flaky(parsed.meta)
+    if flaky is not None:
+        parsed.add("SK522", f"{parsed.id}'s red replay is tried up to {flaky.attempts} times ({flaky.describe()}); "
+                   f"'storykit verify {parsed.id}' says on which attempt its tests failed",
+                   key=unreplayable.FLAKY_KEY, severity=WARNING)
 
 
 def _own_commands(parsed: _Parsed) -> None:

@@ -79,10 +79,10 @@ def verify(project: Project, ref: str, *, timeout: float | None = None,
         check.problems.append(f"the red commit {red[:10]} is not in the history of the completion commit "
                               f"{done[:10]}: the tests were not committed before the story was completed")
     red_tests: dict[str, Any] | None = None
+    flaky = unreplayable.read_flaky(story.meta)
     if red:
-        replay = _replay(project, story, "red", red, timeout, echo)
+        replay, problem = _replay_red(project, story, red, timeout, echo, flaky)
         check.replays.append(replay)
-        problem = _red_problem(project, story, replay, timeout)
         if problem:
             check.problems.append(problem)
         elif replay.result is not None:
@@ -287,18 +287,40 @@ def _log_note(project: Project, result: runner.RunResult | None) -> str:
     return f" (full log: {project.rel(result.log)})" if result is not None and result.log else ""
 
 
+def _replay_red(project: Project, story: Story, sha: str, timeout: float | None, echo: BinaryIO | None,
+                flaky: unreplayable.FlakyRed | None) -> tuple[Replay, str | None]:
+    """The red commit replayed, and what is wrong with its evidence (None: red).  A
+    story whose red test is acknowledged as flaky (``flaky_red``) is replayed up to
+    its attempts, until one replay is red; each attempt is a real run."""
+    where = f"at {_WHERE['red']} {sha[:10]}"
+    attempts = flaky.attempts if flaky is not None else 1
+    for attempt in range(1, attempts + 1):
+        replay = _replay(project, story, "red", sha, timeout, echo)
+        if replay.result is None:  # (not replayed: nothing to try again)
+            return replay, f"{where}: {replay.summary}"
+        problem = _red_problem(project, story, replay, timeout)
+        if flaky is None:
+            return replay, problem and f"{where}: {problem}"
+        if problem is None:
+            replay.summary += f" (on attempt {attempt} of {attempts}: {flaky.describe()})"
+            return replay, None
+    assert flaky is not None and problem is not None
+    return replay, (f"{where}: its tests did not fail in any of {attempts} attempts (flaky red, acknowledged by "
+                    f"{flaky.by}); the last: {problem}")
+
+
 def _red_problem(project: Project, story: Story, replay: Replay, timeout: float | None) -> str | None:
+    """What is wrong with a replay of the red commit as red evidence (None: nothing)."""
     result = replay.result
     assert result is not None
-    where = f"at {_WHERE['red']} {replay.commit[:10]}"
     broken = workflow.broken_run(result, timeout)
     if broken:
-        return f"{where}: the tests did not run and fail: {broken}{_log_note(project, result)}"
+        return f"the tests did not run and fail: {broken}{_log_note(project, result)}"
     if result.exit_code == 0:
-        return (f"{where}: the tests pass ({result.passed} passed): the implementation was committed before "
+        return (f"the tests pass ({result.passed} passed): the implementation was committed before "
                 f"the red run, so this is no red evidence")
     if not result.failed:
-        return f"{where}: no test failed ({result.count('error')} errored): an error is not red"
+        return f"no test failed ({result.count('error')} errored): an error is not red"
     record = runs_of(story.meta).get("red") or RunRecord()
     # The recorded run is this commit's (it names it, or it was committed as the newest red
     # commit by run-tests --commit, which cannot name itself): the same tests must fail.
@@ -307,7 +329,7 @@ def _red_problem(project: Project, story: Story, replay: Replay, timeout: float 
         recorded = sorted(t.node for t in record.tests or [] if t.outcome == "failed")
         passing = [n for n in recorded if result.tests.get(n, ("missing",))[0] not in ("failed", "error")]
         if passing:
-            return (f"{where}: {len(passing)} test(s) recorded as failing do not fail "
+            return (f"{len(passing)} test(s) recorded as failing do not fail "
                     f"({', '.join(passing[:3])}{', ...' if len(passing) > 3 else ''})")
     return None
 

@@ -33,6 +33,7 @@ KEYS = (
     "overrides", "runs",
     "claimed_by", "claimed_at",  # storykit start / release (per worktree's agent)
     "not_replayable",  # a reviewed acknowledgement that a commit does not replay (story/unreplayable.py)
+    "flaky_red",  # a reviewed acknowledgement that the red test reproduces a race (story/unreplayable.py)
 )
 REQUIRED = ("id", "title", "status", "template", "created")
 ONE_LINE_KEYS = ("title", "track", "agent", "estimate")  # shown in header lines and table cells

@@ -1,4 +1,5 @@
-"""A reviewed acknowledgement that one of a done story's commits does not replay.
+"""Reviewed acknowledgements about replays: one of a done story's commits does not
+replay (``not_replayable``), or its red test fails only sometimes (``flaky_red``, below).
 
 Some recorded histories cannot replay although nothing in them was faked: a
 completion commit that lacks the final version of its tests (left unstaged), a test
@@ -91,3 +92,72 @@ def read(meta: dict[str, Any]) -> Acknowledgement | None:
         return None
     return Acknowledgement(value["commit"], value["reason"].strip(), value["by"].strip(),
                            value.get("fixed_in"), value.get("replay_at"))
+
+
+# -- a red test that reproduces a race ------------------------------------------------
+#
+# A red test written to reproduce a race fails only when the race is lost: on an idle
+# machine nearly always, on a busy one (CI replaying two stories at once) not always.
+# A person may say so in the story's front matter:
+#
+#     flaky_red:
+#       attempts: 5                                      # 2 to 10
+#       reason: its red test reproduces a race between two writers   # one line
+#       by: Jane Doe                                     # who acknowledges it
+#
+# ``storykit verify`` then replays the red commit up to ``attempts`` times and stops at
+# the first replay where the recorded tests fail, saying on which attempt; every attempt
+# is a real run, so a red commit whose tests never fail still does not replay.
+# ``storykit check`` shows the acknowledgement as a warning on every run.
+
+FLAKY_KEY = "flaky_red"
+FLAKY_FIELDS = ("attempts", "reason", "by")
+MOST_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class FlakyRed:
+    """Who says the story's red test fails only sometimes, why, and how often to try it."""
+
+    attempts: int
+    reason: str
+    by: str
+
+    def describe(self) -> str:
+        return f"flaky red, acknowledged by {self.by}: {self.reason}"
+
+
+def flaky_problem(meta: dict[str, Any]) -> str | None:
+    """What is wrong with the story's ``flaky_red`` (None: none, or a sound one)."""
+    value = meta.get(FLAKY_KEY)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return f"'{FLAKY_KEY}' must be a mapping of {', '.join(FLAKY_FIELDS)}, not {type(value).__name__}"
+    unknown = sorted(str(k) for k in value if k not in FLAKY_FIELDS)
+    if unknown:
+        return f"'{FLAKY_KEY}' has unknown field(s) {', '.join(unknown)} (it takes {', '.join(FLAKY_FIELDS)})"
+    for name in ("reason", "by"):
+        if not isinstance(value.get(name), str) or not value[name].strip():
+            return f"'{FLAKY_KEY}' needs '{name}' (text): {_FLAKY_NEEDS[name]}"
+    if "\n" in value["reason"] or "\r" in value["reason"]:
+        return f"'{FLAKY_KEY}.reason' must be one line"
+    attempts = value.get("attempts")
+    if type(attempts) is not int or not 2 <= attempts <= MOST_ATTEMPTS:
+        return f"'{FLAKY_KEY}.attempts' must be a whole number from 2 to {MOST_ATTEMPTS}, not {attempts!r}"
+    return None
+
+
+_FLAKY_NEEDS = {"reason": "why its red test fails only sometimes, in one line", "by": "who acknowledges it"}
+
+
+def read_flaky(meta: dict[str, Any]) -> FlakyRed | None:
+    """The story's ``flaky_red``, or None; a malformed one raises (exit 2)."""
+    found = flaky_problem(meta)
+    if found:
+        raise StorykitError(f"{meta.get('id')}: {found}",
+                            hint=f"fix '{FLAKY_KEY}' in its front matter (docs/verify.md)")
+    value = meta.get(FLAKY_KEY)
+    if value is None:
+        return None
+    return FlakyRed(value["attempts"], value["reason"].strip(), value["by"].strip())

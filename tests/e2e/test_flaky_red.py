@@ -97,7 +97,7 @@ def test_without_an_acknowledgement_a_red_replay_that_wins_the_race_is_a_problem
 
 def test_an_acknowledged_flaky_red_is_replayed_until_the_race_is_lost(
         repo: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RACE_LOSES", "2")  # lost on the second replay of the red commit
+    monkeypatch.setenv("RACE_LOSES", "2,5")  # lost on the second replay of the red commit, each time
     acknowledge(repo)
     red, done = sha(repo, "Phase: red"), sha(repo, "Phase: done")
     result = repo.run("verify", "1")
@@ -154,5 +154,5 @@ def test_a_malformed_acknowledgement_is_an_error_in_check_and_a_refusal_in_verif
     before = repo.story_path().read_bytes()
     refused = repo.run("verify", "1")
     assert refused.exit_code == 2, refused.output
-    assert refused.stderr.startswith(f"storykit: STORY-001: {said}\n")
+    assert refused.stderr == f"Error: STORY-001: {said}; fix 'flaky_red' in its front matter (docs/verify.md)\n"
     assert repo.story_path().read_bytes() == before
