@@ -183,3 +183,41 @@ def test_results_larger_than_a_pipe_come_back_whole_whatever_arrived_between_tas
     assert results is not None
     assert [data for data, _ in results] == [bytes([n % 256]) * (150_000 + n) for n in range(60)]
     assert len({pid for _, pid in results}) == min(workers(), 60)
+
+
+def test_each_result_is_taken_here_once_as_soon_as_this_process_has_it() -> None:
+    here = os.getpid()
+    taken: list[tuple[int, float, tuple[int, int]]] = []
+    stop_at: list[float] = []
+
+    def keep(index: int, result: tuple[int, int]) -> None:
+        assert os.getpid() == here  # in this process, never in a worker
+        taken.append((index, time.monotonic(), result))
+
+    started = time.monotonic()
+    results = on_every_core(slowly, list(range(100)), taken=keep)
+    stop_at.append(time.monotonic())
+    if workers() < 2:
+        assert results is None and taken == []  # the caller does the work, and takes it, itself
+        return
+    assert results is not None
+    assert sorted(index for index, _, _ in taken) == list(range(100))  # each once
+    assert all(result == results[index] for index, _, result in taken)
+    by_workers = [at for index, at, (_, pid) in taken if pid != here]
+    assert by_workers and min(by_workers) < started + (stop_at[0] - started) / 2  # taken while the work went on
+
+
+def test_the_tasks_of_a_worker_that_died_are_taken_once_done_here() -> None:
+    here = os.getpid()
+    taken: list[int] = []
+
+    def dies_in_a_worker(n: int) -> tuple[int, int]:
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return slowly(n)
+
+    results = on_every_core(dies_in_a_worker, list(range(100)), taken=lambda index, _: taken.append(index))
+    if workers() < 2:
+        assert results is None
+        return
+    assert sorted(taken) == list(range(100))

@@ -241,3 +241,24 @@ def test_all_read_ahead_is_none_when_one_file_failed_to_read(tmp_path: Path) -> 
     assert cache.taken_ahead_count() == 1  # taken as read ahead: its error, raised here
     assert cache.all_read_ahead(paths[:300]) == (None if workers() < 2 else [
         ((p.stat().st_size, p.stat().st_mtime_ns), read(p)) for p in paths[:300]])
+
+
+def test_each_group_read_ahead_is_handed_over_as_soon_as_it_is_in_and_meta_gives_it(tmp_path: Path) -> None:
+    paths = files(tmp_path / "stories")
+    cache = MetaCache(tmp_path / ".storykit", tmp_path / "stories")
+    handed: list[Path] = []
+    seen: dict[Path, Any] = {}
+
+    def each(group: list[Path]) -> None:  # what a command does with each story as it comes in
+        handed.extend(group)
+        for path in group:
+            seen[path] = cache.meta(path, read)
+
+    cache.read_ahead(paths, read_slowly, each=each)
+    if workers() < 2:
+        assert handed == []  # nothing read ahead: the command reads each file itself
+        return
+    assert sorted(handed) == sorted(paths)  # every file once
+    assert all({k: v for k, v in seen[path].items() if k != "pid"} == read(path) for path in paths)
+    assert len({meta["pid"] for meta in seen.values()}) > 1  # parsed on every core
+    assert cache.read_in_this_pass(paths[0])
