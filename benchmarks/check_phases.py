@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-PHASES = ("_whole_project_rules", "_history_rule", "_tracker_rule", "_cross_rules", "_shared_runs",
+PHASES = ("_cross_findings", "_history_rule", "_tracker_kept", "_tracker_rule", "_cross_rules", "_shared_runs",
           "_evidence_file_rule", "_path_rule", "_stale_rule")
 
 

@@ -14,9 +14,7 @@ import gc
 import re
 import time
 from dataclasses import dataclass, field
-from collections.abc import Callable, Sequence
 from functools import cached_property
-import operator
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -34,7 +32,7 @@ from storykit.core.rules import ERROR, WARNING
 from storykit.errors import StorykitError
 from storykit.story.outline import Outline
 from storykit.project import loading
-from storykit.project.cache import RACY_NS, MetaCache
+from storykit.project.cache import RACY_NS, MetaCache, ResultCache
 from storykit.project.store import Entry, Project
 from storykit.core.workflow import CLOSED_AS as LABELS_CLOSED
 from storykit.core.workflow import LABELS
@@ -264,7 +262,6 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     from storykit.project.cache import paused_gc
 
     findings: list[Finding] = []
-    stories: list[_Parsed] = []
     files = project.story_files()
     folder = project.rel(project.config.stories_path)  # resolved once, not per file
     digests: dict[Path, bytes] = {}
@@ -284,27 +281,51 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     # Thousands of parsed front matters are acyclic; the cycle collector re-walking
     # them all on every generation-2 pass cost a quarter of the run.
     with _history_asked(project, mode) as history, paused_gc(), contextlib.ExitStack() as stack:
-        cache.read_ahead(files, read)  # a fresh clone's stories, parsed on every core
-        # ... and the tracker rendered from them on another core, while this one goes on
-        ahead = tracker_ahead(project, files, cache, stack)
-        for path in files:
+        taken: dict[str, _Parsed | None] = {}  # file name -> the story, or None: not usable
+
+        def take(path: Path) -> None:
+            """One story's result, with the rules that depend on other files."""
             local = cache.meta(path, read)
             found = [Finding(*f) for f in local["findings"]]
             if not local["usable"]:
                 findings.extend(found)
-                continue
+                taken[path.name] = None
+                return
             parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
             _path_rule(project, parsed, path_problems)  # not cached: it depends on the test paths, not the story file
             _evidence_kept(parsed, local.get("evidence"), trusted=cache.read_in_this_pass(path))
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
-            stories.append(parsed)
-        if cache.taken_ahead_count() != len(files):  # (not all as read ahead: the job judged other stories)
-            ahead = None
-        cache.save()  # (a new pass: what was read ahead is forgotten)
+            taken[path.name] = parsed
+
+        def take_all(group: list[Path]) -> None:
+            for path in group:
+                take(path)
+
+        # A fresh clone's stories are parsed on every core, and each is taken here as soon
+        # as it is in, while the others are still read; the rest (all, with a warm cache) after.
+        cache.read_ahead(files, read, each=take_all)
+        for path in files:
+            if path.name not in taken:
+                take(path)
+        stories = [parsed for parsed in (taken[path.name] for path in files) if parsed is not None]
+        cache.save()
+        all_usable = len(stories) == len(files)
+        stamps = cache.stamps
+        kept = ResultCache(config.state_path, "check-project", stamps, f"{salt}\0{all_usable}")
+        cached = kept.get()
+        tracker = None
+        if not isinstance(cached, list) and all_usable and loading.worth_it(len(stories)):
+            # The tracker's rule, the longest of those over all stories, on another core meanwhile.
+            tracker = stack.enter_context(loading.Beside(lambda: _tracker_kept(project, stories, stamps, salt)))
         _history_rule(project, stories, mode, run_commits is not None, notes, history)
-        whole = _whole_project_rules(project, stories, cache.stamps, salt, all_usable=len(stories) == len(files),
-                                     tracker=ahead)
+        if isinstance(cached, list):
+            whole = [Finding(*item) for item in cached]
+        else:
+            whole = _cross_findings(project, stories)
+            kept.put([list(f) for f in whole])  # (while the other core renders the tracker)
+        if all_usable:  # (else 'storykit tracker' itself would refuse: not judged)
+            whole += tracker.result() if tracker is not None else _tracker_kept(project, stories, stamps, salt)
         findings.extend(f for f in whole if f.code != "SK801")
         for parsed in stories:
             findings.extend(parsed.findings)
@@ -317,115 +338,32 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     return Report(findings, len(files), notes)
 
 
-class Ahead(NamedTuple):
-    """What :func:`tracker_ahead`'s job found."""
-
-    tracker: list[Finding]  # the tracker rule's (SK801)
-    cycles: list[Finding]  # the dependency cycles' (SK402)
-
-
-def tracker_ahead(project: Project, files: list[Path], cache: MetaCache,
-                  stack: contextlib.ExitStack) -> loading.Beside[Ahead | None] | None:
-    """The tracker rule and the dependency cycles, started on another core as soon as a
-    cold check has read every story file ahead (``cache.read_ahead``): they need only
-    the stories' front matter, stamps and key lines, so they run while this process
-    takes the stories' results and runs the other rules.  The job gives what it found,
-    or None when a story is not readable (the tracker is not judged then, and this
-    process finds the cycles).  What it found holds for the pass when ``cache.meta``
-    then gives every file as it was read ahead (``MetaCache.taken_ahead_count``): the
-    same front matter under the same stamps.  None when nothing was read ahead; the
-    job is stopped when ``stack`` closes, if its result was not asked for."""
-    if cache.read_ahead_count() != len(files) or not loading.worth_it(len(files)):
-        return None
-    folder = project.rel(project.config.stories_path)
-
-    def job() -> Ahead | None:
-        read = cache.all_read_ahead(files)
-        if read is None:
-            return None
-        entries, stamps = [], {}
-        for path, (stamp, local) in zip(files, read, strict=True):
-            if not local.get("usable"):
-                return None
-            entries.append(Entry(path, local["meta"]))
-            stamps[path.name] = stamp
-        taken = read
-
-        def parsed(at: int) -> _Parsed:  # as check's loop makes it
-            path, local = files[at], taken[at][1]
-            return _Parsed(path, f"{folder}/{path.name}", local["meta"], [], [], dict(local["lines"]))
-
-        return Ahead(_tracker_rule(project, entries, stamps), _cycle_findings(entries, parsed))
-
-    return stack.enter_context(loading.Beside(job))
-
-
-def _whole_project_rules(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], salt: str,
-                         *, all_usable: bool,
-                         tracker: loading.Beside[Ahead | None] | None = None) -> list[Finding]:
-    """Ids, dependencies, cycles and the tracker: rules over all the stories at once.
-
-    Their findings depend only on the story files and the tracker, so they are kept
-    in .storykit/cache under the stamps of all of those (cache.ResultCache).  The
-    tracker's, started ahead (``tracker``), count only when they were made under
-    these very stamps."""
-    from storykit.project.cache import ResultCache
-
-    tracker_path = project.config.tracker_path
+def _tracker_kept(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]],
+                  salt: str) -> list[Finding]:
+    """The tracker rule over ``stories`` (every story file, read under ``stamps``), kept
+    in .storykit/cache under those stamps and the tracker's own (cache.ResultCache)."""
     try:
-        stat = tracker_path.stat()
+        stat = project.config.tracker_path.stat()
         tracker_stamp = (stat.st_size, stat.st_mtime_ns)
     except FileNotFoundError:
         tracker_stamp = (-1, -1)
-    kept = ResultCache(project.config.state_path, "check-project", {**stamps, "\0tracker": tracker_stamp},
-                       f"{salt}\0{all_usable}")
+    kept = ResultCache(project.config.state_path, "check-tracker", {**stamps, "\0tracker": tracker_stamp}, salt)
     cached = kept.get()
     if isinstance(cached, list):
         return [Finding(*item) for item in cached]
-    found = project_findings(project, stories, stamps if all_usable else None,
-                             side_by_side=loading.worth_it(len(stories)), tracker=tracker if all_usable else None)
+    found = _tracker_rule(project, [Entry(p.path, p.meta) for p in stories], stamps)
     kept.put([list(f) for f in found])
     return found
 
 
-def project_findings(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]] | None, *,
-                     side_by_side: bool,
-                     tracker: loading.Beside[Ahead | None] | None = None) -> list[Finding]:
-    """The findings of the rules over all the stories (ids, dependencies, cycles,
-    copied records), then the tracker's (``stamps``: every story file was read under
-    them; None: some could not be read, and 'storykit tracker' itself would refuse).
-
-    Both read every story and neither changes one: with ``side_by_side``, they run at
-    once, on two cores (storykit.project.loading), as in a fresh clone's check, where
-    no record proves the tracker current and it is rendered from all the stories.
-    ``tracker``: the tracker rule and the cycles already running on another core over
-    these very stories (``tracker_ahead``)."""
-    if tracker is not None and stamps is not None and tracker.started:
-        found = _cross_findings(project, stories, cycles=False)  # while the job runs on the other core
-        ahead = tracker.result()
-        if ahead is not None:
-            return found + ahead.cycles + ahead.tracker
-        return found + _cycle_findings(stories, stories.__getitem__) + _tracker_rule(
-            project, [Entry(p.path, p.meta) for p in stories], stamps)
-    jobs: list[Callable[[], list[Finding]]] = [lambda: _cross_findings(project, stories)]
-    if stamps is not None:
-        jobs.append(lambda: _tracker_rule(project, [Entry(p.path, p.meta) for p in stories], stamps))
-    # The command's own process takes the first job: the rules' findings (thousands in a
-    # broken project) then need not be sent back from a worker.
-    done = loading.on_every_core(operator.call, jobs) if side_by_side else None
-    return [finding for result in done or [job() for job in jobs] for finding in result]
-
-
-def _cross_findings(project: Project, stories: list[_Parsed], *, cycles: bool = True) -> list[Finding]:
+def _cross_findings(project: Project, stories: list[_Parsed]) -> list[Finding]:
     """The findings of ``_cross_rules``, taken out of the stories (each story's own
-    findings stay its own), then the cycles' (``cycles``)."""
+    findings stay its own)."""
     before = {id(p): len(p.findings) for p in stories}
     _cross_rules(project, stories)
     found = [f for p in stories for f in p.findings[before[id(p)]:]]
     for parsed in stories:
         del parsed.findings[before[id(parsed)]:]
-    if cycles:
-        found += _cycle_findings(stories, stories.__getitem__)
     return found
 
 
@@ -744,7 +682,6 @@ def _done_body_rules(parsed: _Parsed, outline: Outline) -> None:
 
 
 def _cross_rules(project: Project, stories: list[_Parsed]) -> None:
-    """The rules over all the stories but the dependency cycles (``_cycle_findings``)."""
     by_id: dict[str, list[_Parsed]] = {}
     for parsed in stories:
         by_id.setdefault(parsed.id, []).append(parsed)
@@ -771,29 +708,10 @@ def _cross_rules(project: Project, stories: list[_Parsed]) -> None:
             parsed.add("SK404", f"closed as a duplicate of {duplicate_of}, which does not exist; fix "
                        f"'duplicate_of'", key="duplicate_of")
     _shared_runs(stories)
-
-
-def _cycles(stories: Sequence[Entry | _Parsed]) -> list[tuple[int, list[str]]]:
-    """Each dependency cycle, with the index of the story it is reported on: the first
-    story (in file order) with the id the cycle starts at."""
     deps, _ = graph.from_entries(stories)
-    found = graph.cycles(deps)
-    if not found:
-        return []
-    first: dict[str, int] = {}
-    for index, each in enumerate(stories):
-        first.setdefault(each.id, index)
-    return [(first[cycle[0]], cycle) for cycle in found]
-
-
-def _cycle_findings(stories: Sequence[Entry | _Parsed], parsed: Callable[[int], _Parsed]) -> list[Finding]:
-    """SK402 of each dependency cycle among ``stories``, on the story ``parsed(index)``."""
-    found = []
-    for at, cycle in _cycles(stories):
-        head = parsed(at)
-        found.append(Finding(head.rel, head.key_line("dependencies"), "SK402", ERROR,
-                             f"dependency cycle: {graph.format_cycle(cycle)}; remove one of these dependencies"))
-    return found
+    for cycle in graph.cycles(deps):
+        by_id[cycle[0]][0].add("SK402", f"dependency cycle: {graph.format_cycle(cycle)}; remove one of these "
+                               "dependencies", key="dependencies")
 
 
 _BY_ID = attrgetter("id", "rel")

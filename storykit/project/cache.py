@@ -136,14 +136,19 @@ class MetaCache:
         """The files with no entry at all (as in a fresh clone: all of them)."""
         return [path for path in paths if path.name not in self._stored]
 
-    def read_ahead(self, paths: list[Path], load: Callable[[Path], Meta]) -> None:
+    def read_ahead(self, paths: list[Path], load: Callable[[Path], Meta],
+                   each: Callable[[list[Path]], None] | None = None) -> None:
         """Parse the files with no entry (a fresh clone's: all of them) on every core
         (storykit.project.loading), so that :meth:`meta` only takes the results.
 
         With no entry at all (a fresh clone, a new storykit), each worker reads whole
         shards and writes them itself, as :meth:`save` would have: the entries are
         encoded on every core, and never sent back to this process as text.  Too few
-        files, one core, or no safe fork: nothing happens, and :meth:`meta` reads each file."""
+        files, one core, or no safe fork: nothing happens, and :meth:`meta` reads each file.
+
+        ``each(paths)`` is called with each group of files as soon as it is in (read here,
+        or sent by a worker), while the workers still read: :meth:`meta` gives each of them
+        as it was read ahead."""
         from storykit.project import loading
 
         unknown = self.unknown(paths)
@@ -160,11 +165,17 @@ class MetaCache:
             names = [str(path) for path in unknown]
             size = max(_CHUNK, -(-len(names) // loading.MAX_TASKS))  # a huge project: larger groups
             groups = [names[i:i + size] for i in range(0, len(names), size)]
-        results = loading.on_every_core(lambda group: self._read_group(group, load, write), groups)
         ahead = self._ahead
-        for group, result in zip(groups, results or [], strict=True):
-            for name, read in zip(group, result, strict=True):
-                ahead[os.path.basename(name)] = read
+        by_name = {path.name: path for path in unknown} if each is not None else {}
+
+        def taken(index: int, result: list[Read]) -> None:
+            names = [os.path.basename(name) for name in groups[index]]
+            for name, read in zip(names, result, strict=True):
+                ahead[name] = read
+            if each is not None:
+                each([by_name[name] for name in names])
+
+        loading.on_every_core(lambda group: self._read_group(group, load, write), groups, taken=taken)
 
     def _read_group(self, group: list[str], load: Callable[[Path], Meta], write: bool) -> list[Read]:
         """In a worker: each file's stamp (taken before reading it) and front matter, or
@@ -226,29 +237,6 @@ class MetaCache:
         meta = load(path)
         self._misses[name] = [size, mtime, meta]
         return meta
-
-    def read_ahead_count(self) -> int:
-        """How many files :meth:`read_ahead` read in this pass and :meth:`meta` has not taken yet."""
-        return len(self._ahead)
-
-    def taken_ahead_count(self) -> int:
-        """How many files :meth:`meta` took in this pass from what :meth:`read_ahead` read
-        (their front matter, or the error reading it raised)."""
-        return len(self._taken_ahead)
-
-    def all_read_ahead(self, paths: list[Path]) -> list[tuple[Stamp, Meta]] | None:
-        """Each path's stamp and front matter as :meth:`read_ahead` read them in this pass
-        (what :meth:`meta` will give for it, and the stamp it will keep), in the order of
-        ``paths``, when every one was read ahead without an error; else None.  Nothing is
-        taken: :meth:`meta` still gives each entry once."""
-        ahead = self._ahead
-        found: list[tuple[Stamp, Meta]] = []
-        for path in paths:
-            read = ahead.get(path.name)
-            if read is None or read[1] is None:
-                return None
-            found.append((read[0], read[1]))
-        return found
 
     def read_in_this_pass(self, path: Path) -> bool:
         """Whether :meth:`meta` gave ``path``'s entry as :meth:`read_ahead` read it in this

@@ -70,7 +70,8 @@ _TOKEN = 4  # bytes of a task's number in the queue; a read of it from a pipe is
 MAX_TASKS = 1024
 
 
-def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[Any] | None:
+def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task], *,
+                  taken: Callable[[int, Any], None] | None = None) -> list[Any] | None:
     """``work(task)`` of every task, on every core: this process and one forked worker
     per other core take the tasks in turn; the results come back in the order of the
     tasks.  None when no worker could be started, or for more than ``MAX_TASKS``
@@ -81,7 +82,12 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[An
     simply takes fewer tasks.  A worker sends each result, pickled, as soon as it is
     done.  If a worker fails, its exception is raised here; if one dies, this process
     does the tasks it had taken and not sent.  On any exception here (Ctrl-C included)
-    the workers are stopped before it goes on."""
+    the workers are stopped before it goes on.
+
+    ``taken(index, result)`` is called here for each task's result as soon as this
+    process has it: after each of its own tasks, for the workers' results that arrived
+    meanwhile, and for the rest at the end; each once, in no set order.  The caller can
+    so work on the results while the workers still work."""
     count = min(workers(), len(tasks))
     if count < 2 or len(tasks) > MAX_TASKS:
         return None
@@ -107,13 +113,13 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[An
             children[pid] = read_end
         if not children:
             return None  # no processes to be had
-        inboxes = {pid: _Inbox(read_end) for pid, read_end in children.items()}
+        inboxes = {pid: _Inbox(read_end, taken) for pid, read_end in children.items()}
 
         def take_what_arrived() -> None:  # between this process's own tasks: the workers' results so far
             for inbox in inboxes.values():
                 inbox.take(wait=False)
 
-        results: dict[int, Any] = _take(tasks, queue_out, take_what_arrived)
+        results: dict[int, Any] = _take(tasks, queue_out, take_what_arrived, taken)
         failure: BaseException | None = None
         for pid, read_end in list(children.items()):
             inboxes[pid].take(wait=True)  # the rest, to the end of the pipe
@@ -127,6 +133,8 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task]) -> list[An
         for index in range(len(tasks)):
             if index not in results:
                 results[index] = work(tasks[index])
+                if taken is not None:
+                    taken(index, results[index])
         return [results[index] for index in range(len(tasks))]
     finally:
         _work = None
@@ -220,13 +228,17 @@ class Beside(Generic[Result]):
         self._end(kill=True)  # the job not asked for, or the block failed: stop it now
 
 
-def _take(tasks: Sequence[Any], queue: int, between: Callable[[], None] | None = None) -> dict[int, Any]:
-    """Take tasks from the queue and do them, until it is empty (``between``: after each)."""
+def _take(tasks: Sequence[Any], queue: int, between: Callable[[], None] | None = None,
+          taken: Callable[[int, Any], None] | None = None) -> dict[int, Any]:
+    """Take tasks from the queue and do them, until it is empty (``taken``: each
+    result, as it is done; ``between``: after each)."""
     assert _work is not None
     done = {}
     while token := os.read(queue, _TOKEN):
         index = int.from_bytes(token, "little")
         done[index] = _work(tasks[index])
+        if taken is not None:
+            taken(index, done[index])
         if between is not None:
             between()
     return done
@@ -298,8 +310,9 @@ class _Inbox:
     command unpickles the results while the workers still parse; a frame cut short or
     unreadable (the worker died writing it) ends what is taken from it."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, taken: Callable[[int, Any], None] | None = None) -> None:
         self.fd = fd
+        self.taken = taken  # called with each result as it is taken
         self.data = bytearray()  # received, not yet a whole frame
         self.done: dict[int, Any] = {}
         self.error: BaseException | None = None
@@ -331,4 +344,6 @@ class _Inbox:
                 self.error, self.ended = value, True
             else:
                 self.done[index] = value
+                if self.taken is not None:
+                    self.taken(index, value)
         del data[:at]

@@ -226,6 +226,13 @@ def test_a_cold_check_judges_the_tracker_as_a_serial_check_does_in_every_state(m
         assert (cold.exit_code, cold.stdout) == serial, name
         trackers.append([line for line in cold.stdout.splitlines() if " SK801 " in line])
     assert trackers[0] == [] and trackers[3] == []  # current; not judged with a story unreadable
+    kept = many.root / ".storykit" / "cache"  # (not judged last: nothing kept of the tracker's rule)
+    assert (kept / "check-project.json").is_file() and not (kept / "check-tracker.json").exists()
+    bad.write_text(story, encoding="utf-8")  # every story readable again, the tracker still missing
+    os.utime(bad, ns=(AN_HOUR_AGO, AN_HOUR_AGO))
+    cold = _cold(many, "check")
+    assert (kept / "check-tracker.json").is_file()  # kept by the worker that judged it
+    assert many.sk("check").stdout == cold.stdout == _serial(many, "check")[1]
     assert trackers[1] == ["STORY_TRACKER.md:40: SK801 STORY_TRACKER.md is not what 'storykit tracker' would write "
                            "(first difference at line 40); run 'storykit tracker' and commit it"]
     assert trackers[2] == ["STORY_TRACKER.md:1: SK801 STORY_TRACKER.md does not exist; run 'storykit tracker' and "

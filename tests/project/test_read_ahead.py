@@ -211,38 +211,6 @@ def test_a_change_of_one_story_rewrites_a_small_part_of_the_cache(tmp_path: Path
     assert changed.name in entries and len(entries) <= len(paths) // 32  # about a sixty-fourth of the stories
 
 
-def test_all_read_ahead_gives_each_file_s_stamp_and_front_matter_as_meta_will_without_taking_them(
-        tmp_path: Path) -> None:
-    paths = files(tmp_path / "stories")
-    cache = MetaCache(tmp_path / ".storykit", tmp_path / "stories")
-    cache.read_ahead(paths, read)
-    if workers() < 2:
-        assert (cache.read_ahead_count(), cache.all_read_ahead(paths)) == (0, None)  # nothing read ahead
-        return
-    assert cache.read_ahead_count() == COUNT
-    ahead = cache.all_read_ahead(paths)
-    assert ahead is not None and len(ahead) == COUNT
-    stat = paths[7].stat()
-    assert ahead[7] == ((stat.st_size, stat.st_mtime_ns), read(paths[7]))
-    assert (cache.read_ahead_count(), cache.taken_ahead_count()) == (COUNT, 0)  # nothing taken yet
-    assert [cache.meta(path, read) for path in paths] == [meta for _, meta in ahead]
-    assert (cache.read_ahead_count(), cache.taken_ahead_count()) == (0, COUNT)
-    assert cache.all_read_ahead(paths) is None
-
-
-def test_all_read_ahead_is_none_when_one_file_failed_to_read(tmp_path: Path) -> None:
-    paths = files(tmp_path / "stories")
-    paths[300].write_text("bad story", encoding="utf-8")
-    cache = MetaCache(tmp_path / ".storykit", tmp_path / "stories")
-    cache.read_ahead(paths, read)
-    assert cache.all_read_ahead(paths) is None
-    with pytest.raises(StorykitError):
-        cache.meta(paths[300], read)
-    assert cache.taken_ahead_count() == 1  # taken as read ahead: its error, raised here
-    assert cache.all_read_ahead(paths[:300]) == (None if workers() < 2 else [
-        ((p.stat().st_size, p.stat().st_mtime_ns), read(p)) for p in paths[:300]])
-
-
 def test_each_group_read_ahead_is_handed_over_as_soon_as_it_is_in_and_meta_gives_it(tmp_path: Path) -> None:
     paths = files(tmp_path / "stories")
     cache = MetaCache(tmp_path / ".storykit", tmp_path / "stories")
