@@ -50,7 +50,21 @@ def _hours(text: str) -> tuple[float, float] | None:
 
 
 def _cell(value: Any) -> str:
-    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value if value is not None else "")
+    if type(value) is str:  # a project repeats its tracks, agents and estimates thousands of times
+        cell = _CELLS.get(value)
+        if cell is None:
+            cell = _cell_of(value)
+            if len(_CELLS) < _CELLS_KEPT:
+                _CELLS[value] = cell
+        return cell
+    return _cell_of(", ".join(map(str, value)) if isinstance(value, list) else str(value if value is not None else ""))
+
+
+_CELLS: dict[str, str] = {}  # text -> its cell
+_CELLS_KEPT = 65536
+
+
+def _cell_of(text: str) -> str:
     if text.isascii() and text.isprintable() and "  " not in text and "|" not in text and text == text.strip():
         return text or "—"  # nothing to collapse or escape: the common case, without a regex
     return _SPACES.sub(" ", text).replace("|", "\\|").strip() or "—"
