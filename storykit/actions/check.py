@@ -285,18 +285,19 @@ def check(project: Project, run_commits: str | None = None) -> Report:
 
         def take(path: Path) -> None:
             """One story's result, with the rules that depend on other files."""
+            name = path.name
             local = cache.meta(path, read)
             found = [Finding(*f) for f in local["findings"]]
             if not local["usable"]:
                 findings.extend(found)
-                taken[path.name] = None
+                taken[name] = None
                 return
-            parsed = _Parsed(path, f"{folder}/{path.name}", local["meta"], [], found, dict(local["lines"]))
+            parsed = _Parsed(path, f"{folder}/{name}", local["meta"], [], found, dict(local["lines"]))
             _path_rule(project, parsed, path_problems)  # not cached: it depends on the test paths, not the story file
             _evidence_kept(parsed, local.get("evidence"), trusted=cache.read_in_this_pass(path))
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
-            taken[path.name] = parsed
+            taken[name] = parsed
 
         def take_all(group: list[Path]) -> None:
             for path in group:
@@ -305,19 +306,26 @@ def check(project: Project, run_commits: str | None = None) -> Report:
         # A fresh clone's stories are parsed on every core, and each is taken here as soon
         # as it is in, while the others are still read; the rest (all, with a warm cache) after.
         cache.read_ahead(files, read, each=take_all)
-        for path in files:
-            if path.name not in taken:
+        names = [path.name for path in files]
+        for path, name in zip(files, names, strict=True):
+            if name not in taken:
                 take(path)
-        stories = [parsed for parsed in (taken[path.name] for path in files) if parsed is not None]
+        stories = [parsed for parsed in map(taken.__getitem__, names) if parsed is not None]
+        fresh = cache.taken_ahead() == len(files)  # every story read ahead: a fresh clone
         cache.save()
         all_usable = len(stories) == len(files)
         stamps = cache.stamps
-        kept = ResultCache(config.state_path, "check-project", stamps, f"{salt}\0{all_usable}")
-        cached = kept.get()
+        # The tracker's rule, the longest of those over all stories, on another core meanwhile:
+        # at once in a fresh clone, where nothing is kept of any of them; else only when what
+        # is kept of the others is out of date (a fork costs a warm check more than it saves).
+        beside = all_usable and loading.worth_it(len(stories))
         tracker = None
-        if not isinstance(cached, list) and all_usable and loading.worth_it(len(stories)):
-            # The tracker's rule, the longest of those over all stories, on another core meanwhile.
+        if beside and fresh:
             tracker = stack.enter_context(loading.Beside(lambda: _tracker_kept(project, stories, stamps, salt)))
+        kept = _rules_kept(project, stamps, salt, all_usable=all_usable)
+        cached = kept.get()
+        if beside and tracker is None and not isinstance(cached, list):
+            tracker = stack.enter_context(loading.Beside(lambda: _tracker_kept(project, stories, stamps, salt, kept)))
         _history_rule(project, stories, mode, run_commits is not None, notes, history)
         if isinstance(cached, list):
             whole = [Finding(*item) for item in cached]
@@ -325,7 +333,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
             whole = _cross_findings(project, stories)
             kept.put([list(f) for f in whole])  # (while the other core renders the tracker)
         if all_usable:  # (else 'storykit tracker' itself would refuse: not judged)
-            whole += tracker.result() if tracker is not None else _tracker_kept(project, stories, stamps, salt)
+            whole += tracker.result() if tracker is not None else _tracker_kept(project, stories, stamps, salt, kept)
         findings.extend(f for f in whole if f.code != "SK801")
         for parsed in stories:
             findings.extend(parsed.findings)
@@ -338,22 +346,31 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     return Report(findings, len(files), notes)
 
 
-def _tracker_kept(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]],
-                  salt: str) -> list[Finding]:
-    """The tracker rule over ``stories`` (every story file, read under ``stamps``), kept
-    in .storykit/cache under those stamps and the tracker's own (cache.ResultCache)."""
+def _tracker_kept(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], salt: str,
+                  rules: ResultCache | None = None) -> list[Finding]:
+    """The tracker rule over ``stories`` (every story file, all readable, read under
+    ``stamps``), kept in .storykit/cache beside what ``rules`` keeps of the other rules
+    over all stories (made here when not given), under the tracker's stamp too."""
     try:
         stat = project.config.tracker_path.stat()
         tracker_stamp = (stat.st_size, stat.st_mtime_ns)
     except FileNotFoundError:
         tracker_stamp = (-1, -1)
-    kept = ResultCache(project.config.state_path, "check-tracker", {**stamps, "\0tracker": tracker_stamp}, salt)
+    if rules is None:
+        rules = _rules_kept(project, stamps, salt, all_usable=True)
+    kept = rules.also("check-tracker", {"\0tracker": tracker_stamp})
     cached = kept.get()
     if isinstance(cached, list):
         return [Finding(*item) for item in cached]
     found = _tracker_rule(project, [Entry(p.path, p.meta) for p in stories], stamps)
     kept.put([list(f) for f in found])
     return found
+
+
+def _rules_kept(project: Project, stamps: dict[str, tuple[int, int]], salt: str, *, all_usable: bool) -> ResultCache:
+    """Where the findings of the rules over all stories are kept: under the stamps of
+    every story file (cache.ResultCache)."""
+    return ResultCache(project.config.state_path, "check-project", stamps, f"{salt}\0{all_usable}")
 
 
 def _cross_findings(project: Project, stories: list[_Parsed]) -> list[Finding]:

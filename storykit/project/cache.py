@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import copy
 import json
 import os
 import tempfile
@@ -238,6 +239,11 @@ class MetaCache:
         self._misses[name] = [size, mtime, meta]
         return meta
 
+    def taken_ahead(self) -> int:
+        """How many files :meth:`meta` gave in this pass as :meth:`read_ahead` read them
+        (all of them in a fresh clone)."""
+        return len(self._taken_ahead)
+
     def read_in_this_pass(self, path: Path) -> bool:
         """Whether :meth:`meta` gave ``path``'s entry as :meth:`read_ahead` read it in this
         pass (not from the cache, where it is as old as the last pass): what was read with
@@ -390,6 +396,20 @@ class ResultCache:
         self.key = hasher.hexdigest()
         self.enabled = usable(state_dir)
         self.storable = self.enabled and all(mtime < time.time_ns() - RACY_NS for _, mtime in stamps.values())
+
+    def also(self, name: str, more: dict[str, tuple[int, int]]) -> ResultCache:
+        """The cache of another value computed from the same files and ``more`` (a few
+        files more): keyed on this one's key, so their stamps are not hashed again."""
+        import hashlib
+
+        other = copy.copy(self)
+        other.path = self.state_dir / "cache" / f"{name}.json"
+        hasher = hashlib.sha256(f"{self.key}\0{name}".encode())
+        hasher.update("".join(f"\0{file}\0{size}\0{mtime}" for file, (size, mtime) in sorted(more.items()))
+                      .encode("utf-8", "surrogateescape"))
+        other.key = hasher.hexdigest()
+        other.storable = self.storable and all(mtime < time.time_ns() - RACY_NS for _, mtime in more.values())
+        return other
 
     def get(self) -> Any:
         if not self.enabled:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,24 @@ def test_a_shard_is_compact_json_with_each_entry_written_once(project: Project) 
 def entries_of(project: Project) -> list[dict]:  # type: ignore[type-arg]
     return [entry[2] for path in shard_files(project)
             for entry in json.loads(path.read_text(encoding="utf-8"))["entries"].values()]
+
+
+def test_a_result_kept_beside_another_is_keyed_on_its_files_and_a_few_more(tmp_path: Path) -> None:
+    from storykit.project.cache import ResultCache
+
+    (tmp_path / ".storykit").mkdir()
+    old = time.time_ns() - 3600 * 10**9
+    stamps = {f"STORY-{n:03d}-x.md": (100 + n, old) for n in range(50)}
+    rules = ResultCache(tmp_path / ".storykit", "check-project", stamps, "salt")
+    tracker = rules.also("check-tracker", {"\0tracker": (7, old)})
+    assert tracker.path.name == "check-tracker.json" and rules.path.name == "check-project.json"
+    assert tracker.key != rules.key
+    assert tracker.key == ResultCache(tmp_path / ".storykit", "check-project", dict(stamps), "salt").also(
+        "check-tracker", {"\0tracker": (7, old)}).key  # the same files: the same key
+    assert tracker.key != rules.also("check-tracker", {"\0tracker": (8, old)}).key  # the tracker edited
+    assert tracker.key != ResultCache(tmp_path / ".storykit", "check-project", {**stamps, "STORY-000-x.md": (1, old)},
+                                      "salt").also("check-tracker", {"\0tracker": (7, old)}).key  # a story edited
+    tracker.put(["found"])
+    assert tracker.get() == ["found"] and rules.get() is None
+    fresh = rules.also("check-tracker", {"\0tracker": (7, time.time_ns())})  # written this very moment
+    assert not fresh.storable and tracker.storable
