@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,6 +215,28 @@ def invoke():
     """Invoke the click group in-process (for help texts and usage errors)."""
     runner = CliRunner()
     return lambda *args: runner.invoke(cli, list(args))
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes (zombies included) whose parent is ``pid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.fixture
+def no_worker_left() -> Iterator[None]:
+    """Every process a test forked is waited for: none is left running, or a zombie."""
+    before = set(children_of(os.getpid()))
+    yield
+    assert set(children_of(os.getpid())) <= before
 
 
 def prepared(tmp_path_factory: pytest.TempPathFactory, build) -> Path:  # type: ignore[no-untyped-def]

@@ -59,18 +59,9 @@ class Acknowledgement:
 def problem(meta: dict[str, Any]) -> str | None:
     """What is wrong with the story's acknowledgement (None: none, or a sound one)."""
     value = meta.get(KEY)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        return f"'{KEY}' must be a mapping of {', '.join(FIELDS)}, not {type(value).__name__}"
-    unknown = sorted(str(k) for k in value if k not in FIELDS)
-    if unknown:
-        return f"'{KEY}' has unknown field(s) {', '.join(unknown)} (it takes {', '.join(FIELDS)})"
-    for name in ("commit", "reason", "by"):
-        if not isinstance(value.get(name), str) or not value[name].strip():
-            return f"'{KEY}' needs '{name}' (text): {_NEEDS[name]}"
-    if "\n" in value["reason"] or "\r" in value["reason"]:
-        return f"'{KEY}.reason' must be one line"
+    found = _fields_problem(KEY, value, FIELDS, _NEEDS)
+    if found or value is None:
+        return found
     for name in ("commit", "fixed_in", "replay_at"):
         sha = value.get(name)
         if sha is not None and not (isinstance(sha, str) and _SHA.fullmatch(sha)):
@@ -80,6 +71,24 @@ def problem(meta: dict[str, Any]) -> str | None:
 
 _NEEDS = {"commit": "the full sha of the commit that does not replay",
           "reason": "why it does not replay, in one line", "by": "who acknowledges it"}
+
+
+def _fields_problem(key: str, value: Any, fields: tuple[str, ...], needs: dict[str, str]) -> str | None:
+    """What is wrong with an acknowledgement's fields: a mapping of ``fields`` only, each
+    of ``needs`` a text that is not blank, ``reason`` one line (None: none of that)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return f"'{key}' must be a mapping of {', '.join(fields)}, not {type(value).__name__}"
+    unknown = sorted(str(k) for k in value if k not in fields)
+    if unknown:
+        return f"'{key}' has unknown field(s) {', '.join(unknown)} (it takes {', '.join(fields)})"
+    for name, what in needs.items():
+        if not isinstance(value.get(name), str) or not value[name].strip():
+            return f"'{key}' needs '{name}' (text): {what}"
+    if "\n" in value["reason"] or "\r" in value["reason"]:
+        return f"'{key}.reason' must be one line"
+    return None
 
 
 def read(meta: dict[str, Any]) -> Acknowledgement | None:
@@ -130,18 +139,9 @@ class FlakyRed:
 def flaky_problem(meta: dict[str, Any]) -> str | None:
     """What is wrong with the story's ``flaky_red`` (None: none, or a sound one)."""
     value = meta.get(FLAKY_KEY)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        return f"'{FLAKY_KEY}' must be a mapping of {', '.join(FLAKY_FIELDS)}, not {type(value).__name__}"
-    unknown = sorted(str(k) for k in value if k not in FLAKY_FIELDS)
-    if unknown:
-        return f"'{FLAKY_KEY}' has unknown field(s) {', '.join(unknown)} (it takes {', '.join(FLAKY_FIELDS)})"
-    for name in ("reason", "by"):
-        if not isinstance(value.get(name), str) or not value[name].strip():
-            return f"'{FLAKY_KEY}' needs '{name}' (text): {_FLAKY_NEEDS[name]}"
-    if "\n" in value["reason"] or "\r" in value["reason"]:
-        return f"'{FLAKY_KEY}.reason' must be one line"
+    found = _fields_problem(FLAKY_KEY, value, FLAKY_FIELDS, _FLAKY_NEEDS)
+    if found or value is None:
+        return found
     attempts = value.get("attempts")
     if type(attempts) is not int or not 2 <= attempts <= MOST_ATTEMPTS:
         return f"'{FLAKY_KEY}.attempts' must be a whole number from 2 to {MOST_ATTEMPTS}, not {attempts!r}"

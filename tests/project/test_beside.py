@@ -10,33 +10,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from storykit.project import loading
 
 
-def children_of(pid: int) -> list[int]:
-    """The processes (zombies included) whose parent is ``pid``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-@pytest.fixture(autouse=True)
-def no_worker_left() -> Iterator[None]:
-    before = set(children_of(os.getpid()))
-    yield
-    assert set(children_of(os.getpid())) <= before  # every worker waited for, none left running
+pytestmark = pytest.mark.usefixtures("no_worker_left")  # every worker waited for, none left running
 
 
 MANY_CORES = loading.workers() >= 2

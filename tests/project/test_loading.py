@@ -11,8 +11,6 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -46,25 +44,7 @@ def slowly(n: int) -> tuple[int, int]:
     return n * n, os.getpid()
 
 
-def children_of(pid: int) -> list[int]:
-    """The processes (zombies included) whose parent is ``pid``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-@pytest.fixture(autouse=True)
-def no_worker_left() -> Iterator[None]:
-    before = set(children_of(os.getpid()))
-    yield
-    assert set(children_of(os.getpid())) <= before  # every worker waited for, none left running
+pytestmark = pytest.mark.usefixtures("no_worker_left")  # every worker waited for, none left running
 
 
 def test_every_core_takes_tasks_this_process_too_and_the_results_come_back_in_task_order() -> None:
