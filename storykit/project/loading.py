@@ -167,6 +167,7 @@ class Beside(Generic[Result]):
         self._pid = 0
         self._inbox: _Inbox | None = None
         self._answer: tuple[Result] | None = None
+        self._error: BaseException | None = None  # the worker's, raised at every ask
 
     @property
     def started(self) -> bool:
@@ -202,14 +203,18 @@ class Beside(Generic[Result]):
 
     def result(self) -> Result:
         """The job's result: the worker's (waiting for it), or the job done here."""
-        if self._answer is None:
-            inbox = self._inbox
-            if inbox is not None:
-                inbox.take(wait=True)
-                self._end(kill=False)
-                if inbox.error is not None:
-                    raise inbox.error
-            self._answer = (inbox.done[0],) if inbox is not None and 0 in inbox.done else (self._job(),)
+        inbox = self._inbox
+        if inbox is not None:  # the worker's answer, taken once
+            inbox.take(wait=True)
+            self._end(kill=False)
+            self._inbox = None
+            self._error = inbox.error
+            if self._error is None and 0 in inbox.done:
+                self._answer = (inbox.done[0],)
+        if self._error is not None:
+            raise self._error
+        if self._answer is None:  # no worker, or it died: the job here
+            self._answer = (self._job(),)
         return self._answer[0]
 
     def _end(self, *, kill: bool) -> None:
