@@ -912,20 +912,18 @@ def _in_history(project: Project, head: str, commits: set[str], history: git.His
     return {commit for commit in commits if answers.get(commit) is True}
 
 
-def _tracker_rule(project: Project, stories: list[Entry],
-                  stamps: dict[str, tuple[int, int]] | None = None) -> list[Finding]:
+def _tracker_rule(project: Project, stories: list[Entry], stamps: dict[str, tuple[int, int]]) -> list[Finding]:
     """SK801 when the tracker is not what 'storykit tracker' would write from ``stories``
     (every story file, read under ``stamps``)."""
     from storykit.project import tracker
 
     config = project.config
     rel = project.rel(config.tracker_path)
-    if stamps is not None:
-        # The record of the tracker's last write (tracker.json) proves it current when it was
-        # rendered from these very files under these stamps: nothing to render.
-        known = tracker.prove(project)
-        if known is not None and known.stamps == stamps:
-            return []
+    # The record of the tracker's last write (tracker.json) proves it current when it was
+    # rendered from these very files under these stamps: nothing to render.
+    known = tracker.prove(project)
+    if known is not None and known.stamps == stamps:
+        return []
     entries = project.sort_entries(stories)
     wanted = tracker.render(project, entries)
     try:
