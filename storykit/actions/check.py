@@ -319,13 +319,15 @@ def check(project: Project, run_commits: str | None = None) -> Report:
         # at once in a fresh clone, where nothing is kept of any of them; else only when what
         # is kept of the others is out of date (a fork costs a warm check more than it saves).
         beside = all_usable and loading.worth_it(len(stories))
-        tracker = None
-        if beside and fresh:
-            tracker = stack.enter_context(loading.Beside(lambda: _tracker_kept(project, stories, stamps, salt)))
+
+        def start_tracker(rules: ResultCache | None) -> loading.Beside[list[Finding]]:
+            return stack.enter_context(loading.Beside(lambda: _tracker_kept(project, stories, stamps, salt, rules)))
+
+        tracker = start_tracker(None) if beside and fresh else None
         kept = _rules_kept(project, stamps, salt, all_usable=all_usable)
         cached = kept.get()
         if beside and tracker is None and not isinstance(cached, list):
-            tracker = stack.enter_context(loading.Beside(lambda: _tracker_kept(project, stories, stamps, salt, kept)))
+            tracker = start_tracker(kept)
         _history_rule(project, stories, mode, run_commits is not None, notes, history)
         if isinstance(cached, list):
             whole = [Finding(*item) for item in cached]
