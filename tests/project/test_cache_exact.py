@@ -1,11 +1,14 @@
 """A cache entry is encoded without reading it back when its maker proved it JSON-exact
 (``cache.Exact``): what ``check`` read with the fast front-matter reader.  Proven: any
 front matter the fast reader reads is JSON-exact (hypothesis); an Exact value encodes to
-the same text as before; a check with the cache it wrote finds what the cold check found."""
+the same bytes as any value; a check with the cache it wrote finds what the cold check
+found.  JSON-exact: no infinity or NaN (the cache's encoder writes null), no integer
+beyond 64 bits (read back as a float), no lone surrogate."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import string
@@ -32,8 +35,21 @@ def typed(value: Any) -> Any:
     return (type(value).__name__, repr(value))
 
 
+def holds(value: Any) -> bool:
+    """Whether every number in ``value`` is one the cache's JSON holds as it is."""
+    if isinstance(value, dict):
+        return all(holds(k) and holds(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(holds(v) for v in value)
+    if type(value) is float:
+        return math.isfinite(value)
+    if type(value) is int:
+        return -2**63 <= value < 2**64
+    return not isinstance(value, str) or value.encode("utf-8", "surrogatepass").decode("utf-8", "ignore") == value
+
+
 def exact(value: Any) -> bool:
-    return typed(json.loads(json.dumps(value, ensure_ascii=False))) == typed(value)
+    return holds(value) and typed(json.loads(json.dumps(value, ensure_ascii=False))) == typed(value)
 
 
 FRAGMENT = st.sampled_from([
@@ -61,17 +77,23 @@ def test_keys_that_are_not_text_are_left_to_pyyaml(tmp_path: Path, text: str) ->
 
 
 @pytest.mark.parametrize("value", [
-    {"a": 1, "b": [1.5, "x", None, True, {}], "c": {"d": "\U0001f534", "e": float("inf")}}, {}, {"z": []},
+    {"a": 1, "b": [1.5, "x", None, True, {}], "c": {"d": "\U0001f534", "e": -2**63, "f": 2**64 - 1}}, {}, {"z": []},
 ])
 def test_an_exact_value_encodes_as_any_value_does(value: dict[str, Any]) -> None:
     assert cache.Exact(value) == value
     assert cache.as_json(cache.Exact(value)) == cache.as_json(value) == json.dumps(
-        value, ensure_ascii=False, separators=(",", ":"))
+        value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def test_a_value_that_does_not_read_back_is_not_encoded_unless_marked_exact() -> None:
-    assert cache.as_json({"a": (1, 2)}) is None  # a tuple reads back as a list
-    assert cache.as_json({1: "a"}) is None  # a number key reads back as text
+@pytest.mark.parametrize("value", [
+    {"a": (1, 2)},  # a tuple reads back as a list
+    {1: "a"},  # a number key reads back as text
+    {"a": float("inf")}, {"a": [float("-inf")]}, {"a": float("nan")},  # written as null
+    {"a": 2**64}, {"a": -2**63 - 1},  # beyond 64 bits: read back as a float
+    {"a": "\udc80"},  # a lone surrogate is no UTF-8
+])
+def test_a_value_that_does_not_read_back_is_not_encoded_unless_marked_exact(value: dict[str, Any]) -> None:
+    assert cache.as_json(value) is None
 
 
 AN_HOUR_AGO = time.time_ns() - 3600 * 10**9
@@ -79,6 +101,14 @@ AN_HOUR_AGO = time.time_ns() - 3600 * 10**9
 
 def cold_then_warm(repo: Repo, text: str | None = None) -> dict[str, Any]:
     """Check with no cache, then with the cache it wrote: the same output; the story's entry."""
+    entry = kept(repo, text).get(repo.story_path().name)
+    assert entry is not None
+    assert isinstance(entry[2], dict)
+    return entry[2]  # type: ignore[no-any-return]
+
+
+def kept(repo: Repo, text: str | None = None) -> dict[str, Any]:
+    """Check with no cache, then with the cache it wrote: the same output; the entries kept."""
     if text is not None:
         repo.story_path().write_text(text, encoding="utf-8")
     for path in [repo.story_path(), repo.root / "STORY_TRACKER.md"]:
@@ -90,9 +120,7 @@ def cold_then_warm(repo: Repo, text: str | None = None) -> dict[str, Any]:
     entries = {}
     for shard in (repo.root / ".storykit" / "cache").glob("check-*.json"):
         entries.update(json.loads(shard.read_text(encoding="utf-8")).get("entries", {}))
-    entry = entries[repo.story_path().name][2]
-    assert isinstance(entry, dict)
-    return entry
+    return entries
 
 
 def test_check_marks_what_the_fast_reader_read_exact_and_it_reads_back_equal(story: Repo) -> None:
@@ -107,18 +135,30 @@ def test_a_story_pyyaml_read_is_kept_in_the_cache_and_checked_warm_as_cold(story
 
 
 def test_a_story_with_findings_and_odd_values_is_exact_and_reads_back_equal(story: Repo) -> None:
-    text = story.story().replace("min_tests:", "custom: 1.0e+999\nother: -1\nmin_tests:", 1).replace(
+    text = story.story().replace("min_tests:", "custom: 1.5e+300\nother: -1\nmin_tests:", 1).replace(
         "## Context", "## Contxt", 1)
     entry = cold_then_warm(story, text)
-    assert entry["findings"] and entry["meta"]["custom"] == float("inf") and entry["meta"]["other"] == -1
+    assert entry["findings"] and entry["meta"]["custom"] == 1.5e300 and entry["meta"]["other"] == -1
 
 
-JSONISH = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8)),
+def test_a_story_holding_an_infinity_is_not_kept_and_is_checked_warm_as_cold(story: Repo) -> None:
+    text = story.story().replace("min_tests:", "custom: 1.0e+999\nmin_tests:", 1).replace(
+        "## Context", "## Contxt", 1)
+    assert story.story_path().name not in kept(story, text)  # (no JSON holds it: read again each time)
+    assert "SK201" in story.sk("check").stdout  # its findings, every time
+
+
+JSONISH = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**65, max_value=2**65), st.floats(),
+                                 st.text(max_size=8)),
                        lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner,
                                                                                          max_size=3)), max_leaves=12)
 
 
 @SETTINGS
-@given(JSONISH)
-def test_the_encoder_made_once_writes_what_json_s_encoder_writes(value: Any) -> None:
-    assert cache.to_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+@given(st.dictionaries(st.text(max_size=4), JSONISH, max_size=3))
+def test_a_value_is_encoded_only_when_it_reads_back_exactly(value: dict[str, Any]) -> None:
+    data = cache.as_json(value)
+    if not exact(value):
+        assert data is None
+        return
+    assert data is not None and typed(json.loads(data)) == typed(value)

@@ -187,6 +187,32 @@ def test_each_result_is_taken_here_once_as_soon_as_this_process_has_it() -> None
     assert by_workers and min(by_workers) < started + (stop_at[0] - started) / 2  # taken while the work went on
 
 
+def test_a_worker_s_result_crosses_as_the_bytes_send_made_and_is_received_before_it_is_taken() -> None:
+    here = os.getpid()
+    sent: list[int] = []
+
+    def send(result: tuple[int, int]) -> bytes:
+        assert os.getpid() != here  # only in a worker
+        return f"{result[0]}:{result[1]}".encode()
+
+    def receive(data: bytes) -> tuple[str, int, int]:
+        assert os.getpid() == here
+        square, pid = data.decode().split(":")
+        sent.append(int(pid))
+        return ("received", int(square), int(pid))
+
+    taken: dict[int, object] = {}
+    results = on_every_core(slowly, list(range(100)), taken=taken.__setitem__, send=send, receive=receive)
+    if workers() < 2:
+        assert results is None and sent == []
+        return
+    assert results is not None and taken == dict(enumerate(results))  # received before anything saw it
+    by_workers = [r for r in results if r[-1] != here]
+    assert by_workers and all(r[0] == "received" for r in by_workers) and len(sent) == len(by_workers)
+    assert all(r == (n * n, here) for n, r in enumerate(results) if r[-1] == here)  # this process's: never sent
+    assert sorted(r[-2] for r in results) == sorted(n * n for n in range(100))
+
+
 def test_the_tasks_of_a_worker_that_died_are_taken_once_done_here() -> None:
     here = os.getpid()
     taken: list[int] = []

@@ -68,6 +68,13 @@ def test_what_it_is_not_sure_of_is_left_to_pyyaml(text: str) -> None:
     assert load(text) is None
 
 
+@pytest.mark.parametrize("text", ["custom: 1.0e+999\n", "custom: -1.0e+999\n", "runs:\n  red:\n    duration: 9.9e+400\n"])
+def test_a_decimal_too_large_to_be_finite_is_left_to_pyyaml(text: str) -> None:
+    """An infinity is no JSON value: what the fast reader reads is cached as JSON unchecked."""
+    assert load(text) is None
+    assert load("duration: 1.5e+3\n") == {"duration": 1500.0}  # a large finite one is its own
+
+
 def test_a_line_read_before_reads_the_same_at_its_own_depth_only() -> None:
     # The reader remembers "  key" heads it has read; the same head must not be taken
     # at another depth, and a text read twice reads the same.
