@@ -32,18 +32,21 @@ import gc
 import copy
 import json
 import os
+import pickle
 import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from storykit import __version__
 from storykit.errors import StorykitError
 
 
-FORMAT = 3
+FORMAT = 4  # 4: written by orjson, which never writes an integer it would read back as a float
 SHARDS = 64
 RACY_NS = 2_000_000_000
 
@@ -54,6 +57,14 @@ Error = tuple[str, "str | None"]  # a StorykitError's message and hint
 # or the error reading it raised (neither: it could not be read at all); whether the worker
 # stored it in the shard it wrote.
 Read = tuple[Stamp, "Meta | None", "Error | None", bool]
+
+
+class Reads(NamedTuple):
+    """What a worker read of a group of files, and each front matter's JSON as it encoded
+    it for the shard it wrote (``as_json``; None: not encoded, or not exact)."""
+
+    reads: list[Read]
+    texts: list[bytes | None]
 _CHUNK = 250  # files a worker reads at a time, when it writes no shard
 
 
@@ -124,7 +135,7 @@ class MetaCache:
             return {}
         try:
             with paused_gc():
-                data = json.loads(raw)
+                data = orjson.loads(raw)
         except ValueError:  # not UTF-8, not JSON
             return {}
         if (not isinstance(data, dict) or data.get("format") != FORMAT or data.get("storykit") != __version__
@@ -169,21 +180,22 @@ class MetaCache:
         ahead = self._ahead
         by_name = {path.name: path for path in unknown} if each is not None else {}
 
-        def taken(index: int, result: list[Read]) -> None:
+        def taken(index: int, result: Reads) -> None:
             names = [os.path.basename(name) for name in groups[index]]
-            for name, read in zip(names, result, strict=True):
+            for name, read in zip(names, result.reads, strict=True):
                 ahead[name] = read
             if each is not None:
                 each([by_name[name] for name in names])
 
-        loading.on_every_core(lambda group: self._read_group(group, load, write), groups, taken=taken)
+        loading.on_every_core(lambda group: self._read_group(group, load, write), groups, taken=taken,
+                              send=_sent, receive=_received)
 
-    def _read_group(self, group: list[str], load: Callable[[Path], Meta], write: bool) -> list[Read]:
+    def _read_group(self, group: list[str], load: Callable[[Path], Meta], write: bool) -> Reads:
         """In a worker: each file's stamp (taken before reading it) and front matter, or
         the error reading it raised; with ``write``, ``group`` is one whole shard, which
         is written with every entry that may be stored."""
         out: list[Read] = []
-        texts: list[str | None] = []
+        texts: list[bytes | None] = []
         for name in group:
             path = Path(name)
             try:
@@ -204,7 +216,7 @@ class MetaCache:
             out.append((stamp, meta, None, False))
             texts.append(as_json(meta) if write else None)
         if not write:
-            return out
+            return Reads(out, texts)
         fresh = time.time_ns() - RACY_NS  # after reading: a file written since is not stored
         keep = [index for index, text in enumerate(texts)
                 if text is not None and 0 <= out[index][0][1] < fresh]
@@ -212,10 +224,10 @@ class MetaCache:
         try:
             self._write(self.path(shard_of(os.path.basename(group[0]))), self._shard(parts))
         except (OSError, ValueError, TypeError):
-            return out  # no cache written: this process stores what it can
+            return Reads(out, texts)  # no cache written: this process stores what it can
         for index in keep:
             out[index] = (*out[index][:3], True)  # type: ignore[assignment]
-        return out
+        return Reads(out, texts)
 
     def meta(self, path: Path, load: Callable[[Path], Meta]) -> Meta:
         """The front matter of ``path``: what :meth:`read_ahead` read of it in this pass
@@ -270,7 +282,7 @@ class MetaCache:
         stays until its shard is written again, and is a miss meanwhile."""
         fresh = time.time_ns() - RACY_NS
         new: dict[str, list[Any]] = {}
-        encoded: dict[str, str] = {}  # name -> its front matter's JSON, encoded once (checked and written)
+        encoded: dict[str, bytes] = {}  # name -> its front matter's JSON, encoded once (checked and written)
         for name, entry in self._misses.items():
             if entry[1] < fresh:
                 text = as_json(entry[2])
@@ -284,34 +296,42 @@ class MetaCache:
         if not dirty or not self.enabled:
             return
         try:
-            shards: dict[int, list[str]] = {index: [] for index in dirty}
+            shards: dict[int, list[bytes]] = {index: [] for index in dirty}
             for name in sorted(entries):
                 index = shard_of(name)
                 if index in shards:
                     size, mtime, meta = entries[name]
                     text = encoded.get(name)
-                    if text is None:  # a hit, read from JSON (or checked by a worker): exact
-                        text = json.dumps(meta, ensure_ascii=False, separators=_COMPACT)
+                    if text is None:  # a hit, read by orjson (or checked by a worker): exact
+                        text = orjson.dumps(meta)
                     shards[index].append(_entry(name, size, mtime, text))
             for index, part in shards.items():
                 self._write(self.path(index), self._shard(part))
         except (OSError, ValueError, TypeError):
             pass  # read-only checkout, full disk, a name the locale cannot encode: simply no cache
 
-    def _shard(self, entries: list[str]) -> bytes:
-        """A shard's bytes: the document json.loads reads as {..., "entries": {name: [size,
-        mtime, meta]}}, built from entries encoded once each (``_entry``), sorted by name."""
-        head = json.dumps({"format": FORMAT, "storykit": __version__, "folder": self.folder, "salt": self.salt},
-                          ensure_ascii=False, separators=_COMPACT)
-        return f"{head[:-1]},\"entries\":{{{','.join(entries)}}}}}".encode("utf-8", "surrogateescape")
+    def _shard(self, entries: list[bytes]) -> bytes:
+        """A shard's bytes: the document that reads as {..., "entries": {name: [size, mtime,
+        meta]}}, built from entries encoded once each (``_entry``), sorted by name."""
+        head = _text_json({"format": FORMAT, "storykit": __version__, "folder": self.folder, "salt": self.salt})
+        return b"%b,\"entries\":{%b}}" % (head[:-1], b",".join(entries))
 
     def _write(self, path: Path, data: bytes) -> None:
         _write_file(self.state_dir, path, data)
 
 
-def _entry(name: str, size: int, mtime: int, text: str) -> str:
+def _entry(name: str, size: int, mtime: int, text: bytes) -> bytes:
     """One entry of a shard, its front matter already encoded (``as_json``)."""
-    return f"{json.dumps(name, ensure_ascii=False)}:[{int(size)},{int(mtime)},{text}]"
+    return b"%b:[%d,%d,%b]" % (_text_json(name), size, mtime, text)
+
+
+def _text_json(value: Any) -> bytes:
+    """``value`` as JSON, a text in it that is no UTF-8 (a file name's undecodable bytes,
+    which orjson refuses) written as those bytes: json.dumps, then surrogateescape."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=_COMPACT).encode("utf-8", "surrogateescape")
 
 
 def _write_file(state_dir: Path, path: Path, data: bytes) -> None:
@@ -338,12 +358,6 @@ def _write_file(state_dir: Path, path: Path, data: bytes) -> None:
 _COMPACT = (",", ":")
 
 
-# Built once: ``json.dumps`` builds an encoder per call.  No check for circular
-# references: front matter has none (YAML aliases are refused), and one would end in
-# a RecursionError, which is caught.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT, check_circular=False)
-
-
 class Exact(dict):  # type: ignore[type-arg]
     """A value its maker proved JSON-exact: str keys, and as values only text, numbers
     but NaN, booleans, None, lists and such mappings (storykit.actions.check marks what
@@ -353,28 +367,41 @@ class Exact(dict):  # type: ignore[type-arg]
     __slots__ = ()
 
 
-# JSONEncoder.encode makes its C encoder anew at every call (a tenth of its cost on a
-# story's entry): made once here, as JSONEncoder.iterencode makes it.
-_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
-_C_ENCODER = None if _MAKE_ENCODER is None else _MAKE_ENCODER(
-    None, _ENCODER.default, json.encoder.encode_basestring, None, _ENCODER.key_separator,
-    _ENCODER.item_separator, _ENCODER.sort_keys, _ENCODER.skipkeys, _ENCODER.allow_nan)
-
-
-def to_json(value: Any) -> str:
-    """``_ENCODER.encode(value)``, by the C encoder made once when there is one."""
-    if _C_ENCODER is None:
-        return _ENCODER.encode(value)
-    return "".join(_C_ENCODER(value, 0))
-
-
-def as_json(meta: Meta) -> str | None:
-    """``meta`` as compact JSON when it reads back exactly as it is, else None."""
+def as_json(meta: Meta) -> bytes | None:
+    """``meta`` as compact JSON (orjson) when it reads back exactly as it is, else None:
+    a date, a set, a tuple, a key that is not text, NaN or an infinity (orjson writes
+    null), an integer beyond 64 bits, a lone surrogate."""
     try:
-        text = to_json(meta)
-        return text if type(meta) is Exact or json.loads(text) == meta else None
-    except (TypeError, ValueError, RecursionError):  # a date, a set, a NaN...
+        data = orjson.dumps(meta)
+    except TypeError:  # orjson.JSONEncodeError
         return None
+    if type(meta) is Exact:
+        return data
+    return data if orjson.loads(data) == meta else None
+
+
+def _sent(group: Reads) -> bytes:
+    """What a worker read of one group, as bytes for the command (``loading.on_every_core``'s
+    ``send``): each front matter as it encoded it for its shard, proven exact, in one JSON
+    document with the stamps, errors and whether it was stored; pickled when a front matter
+    has no such text (not written, or not exact)."""
+    items: list[Any] = []
+    for (stamp, meta, error, stored), text in zip(*group, strict=True):
+        if meta is not None and text is None:
+            return b"P" + pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)
+        items.append((stamp[0], stamp[1], None if text is None else orjson.Fragment(text), error, stored))
+    try:
+        return b"J" + orjson.dumps(items)
+    except TypeError:  # an error's message with a lone surrogate (a file name)
+        return b"P" + pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _received(data: bytes) -> Reads:
+    """A worker's ``_sent`` bytes, back into its reads (as it read them)."""
+    if data[:1] == b"P":
+        return pickle.loads(data[1:])  # type: ignore[no-any-return]
+    return Reads([((size, mtime), meta, None if error is None else (error[0], error[1]), stored)
+                  for size, mtime, meta, error, stored in orjson.loads(memoryview(data)[1:])], [])
 
 
 class ResultCache:
@@ -415,7 +442,7 @@ class ResultCache:
         if not self.enabled:
             return None
         try:
-            data = json.loads(self.path.read_bytes())
+            data = orjson.loads(self.path.read_bytes())
         except (OSError, ValueError):
             return None
         return data.get("value") if isinstance(data, dict) and data.get("key") == self.key else None
@@ -424,7 +451,6 @@ class ResultCache:
         if not self.storable:
             return
         try:
-            _write_file(self.state_dir, self.path,
-                        json.dumps({"key": self.key, "value": value}).encode("utf-8", "surrogateescape"))
-        except (OSError, ValueError):
+            _write_file(self.state_dir, self.path, orjson.dumps({"key": self.key, "value": value}))
+        except (OSError, ValueError, TypeError):  # (TypeError: orjson.JSONEncodeError, a value it cannot write)
             pass

@@ -71,7 +71,9 @@ MAX_TASKS = 1024
 
 
 def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task], *,
-                  taken: Callable[[int, Any], None] | None = None) -> list[Any] | None:
+                  taken: Callable[[int, Any], None] | None = None,
+                  send: Callable[[Any], bytes] | None = None,
+                  receive: Callable[[bytes], Any] | None = None) -> list[Any] | None:
     """``work(task)`` of every task, on every core: this process and one forked worker
     per other core take the tasks in turn; the results come back in the order of the
     tasks.  None when no worker could be started, or for more than ``MAX_TASKS``
@@ -87,7 +89,12 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task], *,
     ``taken(index, result)`` is called here for each task's result as soon as this
     process has it: after each of its own tasks, for the workers' results that arrived
     meanwhile, and for the rest at the end; each once, in no set order.  The caller can
-    so work on the results while the workers still work."""
+    so work on the results while the workers still work.
+
+    ``send`` and ``receive`` carry a worker's result when pickle is not the cheapest way:
+    ``send(result)`` turns it into bytes in the worker, ``receive(bytes)`` turns them back
+    here, before anything else sees it (the results of this process's own tasks are
+    never sent)."""
     count = min(workers(), len(tasks))
     if count < 2 or len(tasks) > MAX_TASKS:
         return None
@@ -108,12 +115,12 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task], *,
                 break
             if pid == 0:  # the worker: it never returns
                 os.close(read_end)
-                _worker(tasks, queue_out, write_end)
+                _worker(tasks, queue_out, write_end, send)
             os.close(write_end)
             children[pid] = read_end
         if not children:
             return None  # no processes to be had
-        inboxes = {pid: _Inbox(read_end, taken) for pid, read_end in children.items()}
+        inboxes = {pid: _Inbox(read_end, taken, receive) for pid, read_end in children.items()}
 
         def take_what_arrived() -> None:  # between this process's own tasks: the workers' results so far
             for inbox in inboxes.values():
@@ -252,9 +259,10 @@ def _take(tasks: Sequence[Any], queue: int, between: Callable[[], None] | None =
 _LENGTH = 8  # bytes of a frame's length, before its pickle
 
 
-def _worker(tasks: Sequence[Any], queue: int, out: int) -> NoReturn:
+def _worker(tasks: Sequence[Any], queue: int, out: int, send: Callable[[Any], bytes] | None = None) -> NoReturn:
     """A forked worker's life: take tasks until the queue is empty, send back each
-    result as it is done (one frame each: its length, then the pickle of (task, result)),
+    result as it is done (one frame each: its length, then the pickle of (task, result), or
+    of (task, ``send(result)``)),
     then a last frame with the exception that stopped it, or None; exit without running
     anything of the command's (no atexit, no flush of buffers copied from it).
 
@@ -272,6 +280,8 @@ def _worker(tasks: Sequence[Any], queue: int, out: int) -> NoReturn:
             while token := os.read(queue, _TOKEN):
                 index = int.from_bytes(token, "little")
                 result = _work(tasks[index])
+                if send is not None:
+                    result = send(result)
                 try:
                     frame = pickle.dumps((index, result), protocol=pickle.HIGHEST_PROTOCOL)
                 except Exception as exc:  # a result pickle cannot carry
@@ -315,9 +325,11 @@ class _Inbox:
     command unpickles the results while the workers still parse; a frame cut short or
     unreadable (the worker died writing it) ends what is taken from it."""
 
-    def __init__(self, fd: int, taken: Callable[[int, Any], None] | None = None) -> None:
+    def __init__(self, fd: int, taken: Callable[[int, Any], None] | None = None,
+                 receive: Callable[[bytes], Any] | None = None) -> None:
         self.fd = fd
         self.taken = taken  # called with each result as it is taken
+        self.receive = receive  # what the worker's ``send`` made, back into its result
         self.data = bytearray()  # received, not yet a whole frame
         self.done: dict[int, Any] = {}
         self.error: BaseException | None = None
@@ -348,6 +360,8 @@ class _Inbox:
             if index < 0:
                 self.error, self.ended = value, True
             else:
+                if self.receive is not None:
+                    value = self.receive(value)
                 self.done[index] = value
                 if self.taken is not None:
                     self.taken(index, value)

@@ -8,15 +8,16 @@ about three times faster than PyYAML's C loader (which resolves every scalar in
 Python), and returns None for anything it is not sure to read as PyYAML does:
 comments, blank lines, flow collections, double quotes, anchors, tags, block
 scalars, tabs, continuation lines, and every plain scalar that YAML could read as
-something other than text, a plain integer or decimal, ``true``/``false``/``null``
+something other than text, a plain integer or finite decimal, ``true``/``false``/``null``
 (dates, ``yes``/``on``, octal, hex, ``1_000``, ``.inf``...).  The caller then parses
 the text with PyYAML: the result is always PyYAML's (tests/story/test_frontmatter_props.py
-proves it with hypothesis).  It imports nothing beyond ``re``, but PyYAML's resolvers for
+proves it with hypothesis).  It imports nothing beyond ``re`` and ``math``, but PyYAML's resolvers for
 the rare plain scalar that looks like a number or a date and is text ("3.0.1", "0:30").
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, NamedTuple
 
@@ -146,7 +147,10 @@ def _resolve(text: str) -> Any:
         if _INT.match(text):
             return int(text)
         if _FLOAT.match(text):
-            return float(text)
+            number = float(text)
+            if math.isfinite(number):  # "1.0e+999", an infinity, is left to PyYAML (no JSON holds one)
+                return number
+            raise _Unsure
         if _text_to_pyyaml(text):  # "3.0.1", "0:30", "2026-11-29 launch": numberish, yet text
             return text
         raise _Unsure

@@ -68,7 +68,8 @@ def test_what_it_is_not_sure_of_is_left_to_pyyaml(text: str) -> None:
     assert load(text) is None
 
 
-@pytest.mark.parametrize("text", ["custom: 1.0e+999\n", "custom: -1.0e+999\n", "runs:\n  red:\n    duration: 9.9e+400\n"])
+@pytest.mark.parametrize("text", ["custom: 1.0e+999\n", "custom: -1.0e+999\n",
+                                  "runs:\n  red:\n    duration: 9.9e+400\n"])
 def test_a_decimal_too_large_to_be_finite_is_left_to_pyyaml(text: str) -> None:
     """An infinity is no JSON value: what the fast reader reads is cached as JSON unchecked."""
     assert load(text) is None
