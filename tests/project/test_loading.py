@@ -213,6 +213,33 @@ def test_a_worker_s_result_crosses_as_the_bytes_send_made_and_is_received_before
     assert sorted(r[-2] for r in results) == sorted(n * n for n in range(100))
 
 
+def test_a_worker_s_big_results_are_taken_between_this_process_s_tasks_not_left_for_the_end() -> None:
+    """A group of stories' results is a few hundred KB: the pipe holds several whole
+    (1 MiB where the system allows), so this process takes them between its own tasks
+    instead of 64 KB at a time, with the rest of them left for the end."""
+    here = os.getpid()
+    own_ends: list[float] = []
+    taken: list[tuple[float, int]] = []
+
+    def work(n: int) -> tuple[bytes, int]:
+        if os.getpid() == here:
+            time.sleep(0.02)
+            own_ends.append(time.monotonic())
+        else:
+            time.sleep(0.004)
+        return bytes([n % 256]) * 150_000, os.getpid()
+
+    results = on_every_core(work, list(range(100)), taken=lambda _, result: taken.append((time.monotonic(), result[1])))
+    if workers() < 2:
+        assert results is None
+        return
+    assert results is not None and [data for data, _ in results] == [bytes([n % 256]) * 150_000 for n in range(100)]
+    by_workers = [at for at, pid in taken if pid != here]
+    assert len(by_workers) > 50  # (the worker's tasks are five times shorter)
+    between = [at for at in by_workers if at < own_ends[-1]]
+    assert len(between) >= len(by_workers) // 2, (len(between), len(by_workers))
+
+
 def test_the_tasks_of_a_worker_that_died_are_taken_once_done_here() -> None:
     here = os.getpid()
     taken: list[int] = []
