@@ -197,6 +197,12 @@ class Seconds(click.ParamType):
 SECONDS = Seconds()
 
 
+def keep(value: Any) -> None:
+    """Hold ``value`` until the next command run in this process, or the process's end:
+    the storykit program ends without freeing what it holds (storykit.__main__._leave)."""
+    _loaded.setdefault("kept", []).append(value)
+
+
 def project_from(ctx: click.Context) -> Any:
     """The Project of the current directory (or ``-C``), loaded once per command."""
     from storykit.project import config

@@ -36,7 +36,9 @@ import pickle
 import tempfile
 import time
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -404,6 +406,18 @@ def _received(data: bytes) -> Reads:
                   for size, mtime, meta, error, stored in orjson.loads(memoryview(data)[1:])], [])
 
 
+def _stamped(hasher: Any, stamps: dict[str, Stamp]) -> None:
+    """Every file's name, size and mtime_ns into ``hasher``, in name order: their count
+    and the names, then the numbers as 64-bit integers (a third of the time of formatting them
+    at 10,000 stories); a stamp beyond 64 bits (none on any file system) as its text."""
+    names = sorted(stamps)
+    hasher.update(f"{len(names)}\0{chr(0).join(names)}\0".encode("utf-8", "surrogateescape"))  # (no name holds \0)
+    try:
+        hasher.update(array("q", chain.from_iterable(map(stamps.__getitem__, names))).tobytes())
+    except OverflowError:
+        hasher.update(repr([stamps[name] for name in names]).encode())
+
+
 class ResultCache:
     """One value computed from a whole set of files, kept while none of them changed.
 
@@ -418,8 +432,7 @@ class ResultCache:
         self.path = state_dir / "cache" / f"{name}.json"
         self.state_dir = state_dir
         hasher = hashlib.sha256(f"{FORMAT}\0{__version__}\0{salt}".encode())
-        hasher.update("".join(f"\0{file}\0{size}\0{mtime}" for file, (size, mtime) in sorted(stamps.items()))
-                      .encode("utf-8", "surrogateescape"))  # = one update a file, in one call
+        _stamped(hasher, stamps)
         self.key = hasher.hexdigest()
         self.enabled = usable(state_dir)
         self.storable = self.enabled and all(mtime < time.time_ns() - RACY_NS for _, mtime in stamps.values())
@@ -432,8 +445,7 @@ class ResultCache:
         other = copy.copy(self)
         other.path = self.state_dir / "cache" / f"{name}.json"
         hasher = hashlib.sha256(f"{self.key}\0{name}".encode())
-        hasher.update("".join(f"\0{file}\0{size}\0{mtime}" for file, (size, mtime) in sorted(more.items()))
-                      .encode("utf-8", "surrogateescape"))
+        _stamped(hasher, more)
         other.key = hasher.hexdigest()
         other.storable = self.storable and all(mtime < time.time_ns() - RACY_NS for _, mtime in more.values())
         return other

@@ -107,6 +107,7 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task], *,
     try:
         for _ in range(count - 1):
             read_end, write_end = os.pipe()
+            _roomy(write_end)
             try:
                 pid = os.fork()
             except OSError:
@@ -238,6 +239,19 @@ class Beside(Generic[Result]):
 
     def __exit__(self, *exc: object) -> None:
         self._end(kill=True)  # the job not asked for, or the block failed: stop it now
+
+
+def _roomy(fd: int) -> None:
+    """Let the pipe ``fd`` hold 1 MiB (what Linux allows without privileges), where the
+    system lets it: a worker's results, a few hundred KB a group of stories, are then
+    there whole whenever this process looks between its own tasks, instead of 64 KB of
+    them at a time (a quarter of the worker's results were left for the end)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's limit: the pipe as it is
+        pass
 
 
 def _take(tasks: Sequence[Any], queue: int, between: Callable[[], None] | None = None,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from storykit.cli.app import project_from
+from storykit.cli.app import keep, project_from
 from storykit.cli.jsonflag import json_option
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ def check(ctx: click.Context, fmt: str, run_commits: str | None) -> None:
         jsonout.enable("check")
     project = project_from(ctx)
     report = run_check(project, run_commits)
+    keep(report)  # (its stories are freed by the end of the process, not one by one)
     if jsonout.active():
         jsonout.write(document(report))
     else:
