@@ -59,6 +59,7 @@ Error = tuple[str, "str | None"]  # a StorykitError's message and hint
 # or the error reading it raised (neither: it could not be read at all); whether the worker
 # stored it in the shard it wrote.
 Read = tuple[Stamp, "Meta | None", "Error | None", bool]
+_CHUNK = 250  # files a worker reads at a time, when it writes no shard
 
 
 class Reads(NamedTuple):
@@ -67,7 +68,6 @@ class Reads(NamedTuple):
 
     reads: list[Read]
     texts: list[bytes | None]
-_CHUNK = 250  # files a worker reads at a time, when it writes no shard
 
 
 @contextlib.contextmanager
@@ -361,10 +361,11 @@ _COMPACT = (",", ":")
 
 
 class Exact(dict):  # type: ignore[type-arg]
-    """A value its maker proved JSON-exact: str keys, and as values only text, numbers
-    but NaN, booleans, None, lists and such mappings (storykit.actions.check marks what
-    the fast front-matter reader read).  It encodes as the same dict would; ``as_json``
-    skips reading it back, a third of a cold ``check``'s cost of a cache entry."""
+    """A value its maker proved JSON-exact: str keys, and as values only text, whole
+    numbers, finite decimals, booleans, None, lists and such mappings
+    (storykit.actions.check marks what the fast front-matter reader read; it never reads
+    an infinity).  It encodes as the same dict would (an integer beyond 64 bits, orjson
+    refuses: not kept); ``as_json`` skips reading it back, half of what it costs."""
 
     __slots__ = ()
 
@@ -411,7 +412,8 @@ def _stamped(hasher: Any, stamps: dict[str, Stamp]) -> None:
     and the names, then the numbers as 64-bit integers (a third of the time of formatting them
     at 10,000 stories); a stamp beyond 64 bits (none on any file system) as its text."""
     names = sorted(stamps)
-    hasher.update(f"{len(names)}\0{chr(0).join(names)}\0".encode("utf-8", "surrogateescape"))  # (no name holds \0)
+    joined = "\0".join(names)  # (no file name holds a NUL)
+    hasher.update(f"{len(names)}\0{joined}\0".encode("utf-8", "surrogateescape"))
     try:
         hasher.update(array("q", chain.from_iterable(map(stamps.__getitem__, names))).tobytes())
     except OverflowError:
