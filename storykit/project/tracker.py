@@ -88,12 +88,27 @@ def _prefix(project: Project) -> str:
 
 def _row(prefix: str, story_id: str, name: str, meta: dict[str, Any]) -> str:
     link = prefix + name.replace(" ", "%20")
-    status = meta.get("status")
+    get = meta.get
+    key = (get("track"), get("agent"), get("status"), get("estimate"), get("actual"))
+    try:
+        middle = _MIDDLES[key]
+    except KeyError:
+        middle = _middle(*key)
+        if len(_MIDDLES) < _CELLS_KEPT and all(type(value) is str or value is None for value in key):
+            _MIDDLES[key] = middle  # (texts only: 0, 0.0 and False are equal keys, and different cells)
+    except TypeError:  # a list or a mapping among them
+        middle = _middle(*key)
+    return f"| [{story_id}]({link}) | {_cell(get('title'))} | {middle} | {_cell(get('dependencies') or 'None')} |"
+
+
+def _middle(track: Any, agent: Any, status: Any, estimate: Any, actual: Any) -> str:
+    """The cells between a row's title and its dependencies: a project repeats a few
+    tracks, agents, statuses and estimates over thousands of rows, each made once."""
     label = LABELS.get(status) if type(status) is str else None  # (a label is never empty)
-    return (f"| [{story_id}]({link}) | {_cell(meta.get('title'))} | {_cell(meta.get('track'))} "
-            f"| {_cell(meta.get('agent'))} | {label or _cell(status)} "
-            f"| {_cell(meta.get('estimate'))} | {_cell(meta.get('actual'))} "
-            f"| {_cell(meta.get('dependencies') or 'None')} |")
+    return f"{_cell(track)} | {_cell(agent)} | {label or _cell(status)} | {_cell(estimate)} | {_cell(actual)}"
+
+
+_MIDDLES: dict[tuple[Any, ...], str] = {}  # (track, agent, status, estimate, actual) -> their cells
 
 
 def _node_line(story_id: str, meta: dict[str, Any]) -> str:

@@ -64,6 +64,16 @@ def test_a_cell_is_one_line_with_its_pipes_escaped(value: object) -> None:
     assert row(text, "STORY-001")[1:3] == [expected, expected]
 
 
+def test_equal_values_of_other_types_keep_their_own_cells_row_after_row(tmp_path: Path) -> None:
+    """Rows repeat their cells (a project's few tracks, agents and estimates), made once
+    each: 0, 0.0 and False are equal in Python, and still three different cells."""
+    metas = [{"id": f"STORY-00{n}", "title": "t", "track": value, "agent": value, "estimate": value}
+             for n, value in enumerate([0, 0.0, False, "0"], start=1)]
+    text = render(tmp_path, *metas)
+    assert [row(text, f"STORY-00{n}")[2] for n in range(1, 5)] == ["0", "0.0", "False", "0"]
+    assert [row(text, f"STORY-00{n}")[5] for n in range(1, 5)] == ["0", "0.0", "False", "0"]
+
+
 @given(st.text(alphabet="0123456789.-– tohursminwdHMD", max_size=20))
 def test_hours_gives_the_same_answer_every_time(text: str) -> None:
     first = tracker.hours(text)
