@@ -286,6 +286,10 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     # them all on every generation-2 pass cost a quarter of the run.
     with _history_asked(project, mode) as history, paused_gc(), contextlib.ExitStack() as stack:
         taken: dict[str, _Parsed | None] = {}  # file name -> the story, or None: not usable
+        # Each story read ahead (a fresh clone, where the tracker is rendered), as the tracker
+        # takes it, made as it is taken: the tracker's worker, forked after the read, would
+        # make them again in pages copied from this process.
+        entries: dict[str, Entry] = {}
 
         def take(path: Path) -> None:
             """One story's result, with the rules that depend on other files."""
@@ -298,10 +302,13 @@ def check(project: Project, run_commits: str | None = None) -> Report:
                 return
             parsed = _Parsed(path, f"{folder}/{name}", local["meta"], [], found, dict(local["lines"]))
             _path_rule(project, parsed, path_problems)  # not cached: it depends on the test paths, not the story file
-            _evidence_kept(parsed, local.get("evidence"), trusted=cache.read_in_this_pass(path))
+            ahead = cache.read_in_this_pass(path)
+            _evidence_kept(parsed, local.get("evidence"), trusted=ahead)
             if local["stale"]:
                 _stale_rule(project, parsed, digests, memo)
             taken[name] = parsed
+            if ahead:
+                entries[name] = Entry(path, parsed.meta)
 
         def take_all(group: list[Path]) -> None:
             for path in group:
@@ -324,14 +331,16 @@ def check(project: Project, run_commits: str | None = None) -> Report:
         # is kept of the others is out of date (a fork costs a warm check more than it saves).
         beside = all_usable and loading.worth_it(len(stories))
 
-        def start_tracker(rules: ResultCache | None) -> loading.Beside[list[Finding]]:
-            return stack.enter_context(loading.Beside(lambda: _tracker_kept(project, stories, stamps, salt, rules)))
+        kept = _rules_kept(project, stamps, salt, all_usable=all_usable)  # (hashed before a fork: no copied pages)
 
-        tracker = start_tracker(None) if beside and fresh else None
-        kept = _rules_kept(project, stamps, salt, all_usable=all_usable)
+        def start_tracker() -> loading.Beside[list[Finding]]:
+            made = [entries[name] for name in names] if len(entries) == len(names) else None
+            return stack.enter_context(loading.Beside(lambda: _tracker_kept(project, stories, stamps, kept, made)))
+
+        tracker = start_tracker() if beside and fresh else None
         cached = kept.get()
         if beside and tracker is None and not isinstance(cached, list):
-            tracker = start_tracker(kept)
+            tracker = start_tracker()
         _history_rule(project, stories, mode, run_commits is not None, notes, history)
         if isinstance(cached, list):
             whole = [Finding(*item) for item in cached]
@@ -339,7 +348,7 @@ def check(project: Project, run_commits: str | None = None) -> Report:
             whole = _cross_findings(project, stories)
             kept.put([list(f) for f in whole])  # (while the other core renders the tracker)
         if all_usable:  # (else 'storykit tracker' itself would refuse: not judged)
-            whole += tracker.result() if tracker is not None else _tracker_kept(project, stories, stamps, salt, kept)
+            whole += tracker.result() if tracker is not None else _tracker_kept(project, stories, stamps, kept)
         findings.extend(f for f in whole if f.code != "SK801")
         for parsed in stories:
             findings.extend(parsed.findings)
@@ -352,23 +361,22 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     return Report(findings, len(files), notes, held=(cache, taken))
 
 
-def _tracker_kept(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], salt: str,
-                  rules: ResultCache | None = None) -> list[Finding]:
+def _tracker_kept(project: Project, stories: list[_Parsed], stamps: dict[str, tuple[int, int]], rules: ResultCache,
+                  entries: list[Entry] | None = None) -> list[Finding]:
     """The tracker rule over ``stories`` (every story file, all readable, read under
-    ``stamps``), kept in .storykit/cache beside what ``rules`` keeps of the other rules
-    over all stories (made here when not given), under the tracker's stamp too."""
+    ``stamps``; ``entries``: the same as the tracker takes them, when already made), kept
+    in .storykit/cache beside what ``rules`` keeps of the other rules over all stories,
+    under the tracker's stamp too."""
     try:
         stat = project.config.tracker_path.stat()
         tracker_stamp = (stat.st_size, stat.st_mtime_ns)
     except FileNotFoundError:
         tracker_stamp = (-1, -1)
-    if rules is None:
-        rules = _rules_kept(project, stamps, salt, all_usable=True)
     kept = rules.also("check-tracker", {"\0tracker": tracker_stamp})
     cached = kept.get()
     if isinstance(cached, list):
         return [Finding(*item) for item in cached]
-    found = _tracker_rule(project, [Entry(p.path, p.meta) for p in stories], stamps)
+    found = _tracker_rule(project, entries or [Entry(p.path, p.meta) for p in stories], stamps)
     kept.put([list(f) for f in found])
     return found
 
