@@ -653,7 +653,9 @@ class History:
         self._parse = self._start(_REV_PARSE)
         self._list = self._start(_REV_LIST) if walk and self._parse is not None else None
         if self._list is not None and self._list.stdout is not None:
-            _roomy(self._list.stdout.fileno())  # git walks on while its answer waits to be read
+            from storykit.project import loading
+
+            loading.roomy(self._list.stdout.fileno())  # 40,000 commits' names: git walks on while they wait
 
     def _start(self, args: tuple[str, ...]) -> subprocess.Popen[bytes] | None:
         try:
@@ -687,16 +689,6 @@ class History:
             if proc is not None and proc.returncode is None:
                 proc.kill()
                 proc.communicate()
-
-
-def _roomy(fd: int) -> None:
-    """Let the pipe ``fd`` hold 1 MiB (40,000 commits' names), where the system allows."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's limit: the pipe as it is
-        pass
 
 
 def is_ancestor(root: Path, older: str, newer: str) -> bool:

@@ -107,7 +107,10 @@ def on_every_core(work: Callable[[Task], Any], tasks: Sequence[Task], *,
     try:
         for _ in range(count - 1):
             read_end, write_end = os.pipe()
-            _roomy(write_end)
+            # A group of stories' results is a few hundred KB: whole in the pipe whenever this
+            # process looks between its own tasks, not 64 KB of them at a time (a quarter of
+            # the worker's results were left for the end).
+            roomy(write_end)
             try:
                 pid = os.fork()
             except OSError:
@@ -241,11 +244,10 @@ class Beside(Generic[Result]):
         self._end(kill=True)  # the job not asked for, or the block failed: stop it now
 
 
-def _roomy(fd: int) -> None:
-    """Let the pipe ``fd`` hold 1 MiB (what Linux allows without privileges), where the
-    system lets it: a worker's results, a few hundred KB a group of stories, are then
-    there whole whenever this process looks between its own tasks, instead of 64 KB of
-    them at a time (a quarter of the worker's results were left for the end)."""
+def roomy(fd: int) -> None:
+    """Let the pipe ``fd`` hold 1 MiB (what Linux allows without privileges) where the
+    system lets it; else leave it as it is (not Linux, a lower limit, the user's quota of
+    pipe pages used up): only the speed of what goes through it changes."""
     try:
         import fcntl
 
