@@ -39,3 +39,17 @@ def test_what_a_command_keeps_lives_until_the_next_command_in_the_same_process(s
     assert run(["-C", str(story.root), "list"]) == 0
     gc.collect()
     assert ref() is None  # the next command let it go
+
+
+def test_the_check_command_keeps_its_report_until_the_next_command(story: Repo) -> None:
+    from storykit.actions.check import Report
+    from storykit.cli.app import run
+
+    gc.collect()
+    earlier = {id(o) for o in gc.get_objects() if type(o) is Report}
+    assert run(["-C", str(story.root), "check"]) == 0
+    made = [weakref.ref(o) for o in gc.get_objects() if type(o) is Report and id(o) not in earlier]
+    assert len(made) == 1 and made[0]() is not None  # held after the command returned
+    assert run(["-C", str(story.root), "list"]) == 0
+    gc.collect()
+    assert made[0]() is None

@@ -144,6 +144,21 @@ def test_front_matter_json_cannot_hold_is_returned_but_not_stored(tmp_path: Path
     assert MetaCache(tmp_path / "state", tmp_path / "stories").unknown(paths) == [dated]
 
 
+def test_a_worker_s_group_json_cannot_hold_comes_back_as_it_was_read(tmp_path: Path) -> None:
+    """A worker sends a group back as the JSON it wrote to its shard; a group with front
+    matter JSON cannot hold (every file here: a date) is pickled, and comes back whole."""
+    paths = files(tmp_path / "stories")
+    for path in paths:
+        path.write_text(f"date {path.name}", encoding="utf-8")
+        os.utime(path, ns=(AN_HOUR_AGO, AN_HOUR_AGO))
+    cache = MetaCache(tmp_path / "state", tmp_path / "stories")
+    cache.read_ahead(paths, read_slowly)
+    metas = [cache.meta(path, read_slowly) for path in paths]
+    assert [meta["title"] for meta in metas] == [f"date {path.name}" for path in paths]
+    assert all(meta["created"] == datetime.date(2026, 11, 29) for meta in metas)
+    assert workers() < 2 or {meta["pid"] for meta in metas} - {os.getpid()}  # (some came from a worker)
+
+
 def test_too_few_files_to_read_ahead_are_read_by_meta_itself(tmp_path: Path) -> None:
     paths = files(tmp_path / "stories", count=20)
     cache = MetaCache(tmp_path / "state", tmp_path / "stories")
