@@ -11,8 +11,9 @@ scalars, tabs, continuation lines, and every plain scalar that YAML could read a
 something other than text, a plain integer or finite decimal, ``true``/``false``/``null``
 (dates, ``yes``/``on``, octal, hex, ``1_000``, ``.inf``...).  The caller then parses
 the text with PyYAML: the result is always PyYAML's (tests/story/test_frontmatter_props.py
-proves it with hypothesis).  It imports nothing beyond ``re`` and ``math``, but PyYAML's resolvers for
-the rare plain scalar that looks like a number or a date and is text ("3.0.1", "0:30").
+proves it with hypothesis).  It imports nothing beyond ``re`` and ``math``, but PyYAML's
+resolvers for the rare plain scalar that looks like a number or a date and is text
+("3.0.1", "0:30").
 """
 
 from __future__ import annotations
