@@ -286,9 +286,9 @@ def check(project: Project, run_commits: str | None = None) -> Report:
     # them all on every generation-2 pass cost a quarter of the run.
     with _history_asked(project, mode) as history, paused_gc(), contextlib.ExitStack() as stack:
         taken: dict[str, _Parsed | None] = {}  # file name -> the story, or None: not usable
-        # Each story read ahead (a fresh clone, where the tracker is rendered), as the tracker
-        # takes it, made as it is taken: the tracker's worker, forked after the read, would
-        # make them again in pages copied from this process.
+        # The tracker's Entry of each story read ahead (a fresh clone: the tracker is rendered
+        # in a worker forked after the read), made here while the other core still reads;
+        # made in the worker, each would touch pages copied from this process.
         entries: dict[str, Entry] = {}
 
         def take(path: Path) -> None:
@@ -333,14 +333,13 @@ def check(project: Project, run_commits: str | None = None) -> Report:
 
         kept = _rules_kept(project, stamps, salt, all_usable=all_usable)  # (hashed before a fork: no copied pages)
 
-        def start_tracker() -> loading.Beside[list[Finding]]:
-            made = [entries[name] for name in names] if len(entries) == len(names) else None
+        def start_tracker(made: list[Entry] | None) -> loading.Beside[list[Finding]]:
             return stack.enter_context(loading.Beside(lambda: _tracker_kept(project, stories, stamps, kept, made)))
 
-        tracker = start_tracker() if beside and fresh else None
+        tracker = start_tracker([entries[name] for name in names]) if beside and fresh else None
         cached = kept.get()
         if beside and tracker is None and not isinstance(cached, list):
-            tracker = start_tracker()
+            tracker = start_tracker(None)
         _history_rule(project, stories, mode, run_commits is not None, notes, history)
         if isinstance(cached, list):
             whole = [Finding(*item) for item in cached]
